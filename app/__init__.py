@@ -1,0 +1,1 @@
+"""The Streamlit app: entry file, pages in views/, helpers beside them (see README)."""

@@ -1,0 +1,44 @@
+"""The app's page table: one row per page, read by the entry file and by the Home page.
+
+A page is shown when its file exists under app/, so a new view is added by dropping its file in
+app/views/ (and, for a file not listed below, one row here). Plain Python, no Streamlit import.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+APP_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str  # relative to app/, as st.Page and st.page_link take it
+    title: str
+    icon: str
+    blurb: str  # one line for the Home page's list of pages
+    default: bool = False
+
+    @property
+    def url_path(self) -> str:
+        """The URL path st.navigation derives from the file name ("" for the default page)."""
+        return "" if self.default else os.path.splitext(os.path.basename(self.path))[0]
+
+
+PAGE_TABLE: list[PageSpec] = [
+    PageSpec("views/home.py", "Home", ":material/home:",
+             "What a bidirectional RNN is, in one screen.", default=True),
+    PageSpec("views/step_by_step.py", "Step by step", ":material/stairs:",
+             "Every multiply-add and tanh of both directions, with the real numbers."),
+    PageSpec("views/diagram.py", "Arrows diagram", ":material/swap_horiz:",
+             "The unrolled network: forward arrows, backward arrows, merged outputs."),
+    PageSpec("views/compare.py", "Uni vs Bi taggers", ":material/compare_arrows:",
+             "Two trained part-of-speech taggers on your sentence, and where they disagree."),
+    PageSpec("views/shapes.py", "Shapes & parameters", ":material/straighten:",
+             "Matrix shapes, parameter counts and the PyTorch / Keras names for each."),
+]
+
+
+def existing_pages() -> list[PageSpec]:
+    """The rows of PAGE_TABLE whose file exists, in table order (Home first)."""
+    return [p for p in PAGE_TABLE if os.path.exists(os.path.join(APP_DIR, p.path))]

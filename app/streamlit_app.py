@@ -1,0 +1,29 @@
+"""BiRNN Explainer: the Streamlit entry file (`streamlit run app/streamlit_app.py`).
+
+It sets the page config and hands over to st.navigation. The pages live in app/views/ (not in a
+folder named pages/, which would switch on Streamlit's legacy auto-discovery); which pages exist
+is decided by app/navigation.py, so a new view is one file in app/views/ plus, at most, one row
+in its PAGE_TABLE.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+# Let the pages import `birnn_core` and the `app` helpers without `pip install -e .`.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import streamlit as st  # noqa: E402
+
+from app.navigation import existing_pages  # noqa: E402
+
+st.set_page_config(page_title="BiRNN Explainer", layout="wide")
+
+PAGES = [
+    st.Page(p.path, title=p.title, icon=p.icon, default=p.default)
+    for p in existing_pages()
+]
+
+st.navigation(PAGES).run()

@@ -1,0 +1,156 @@
+"""Helpers for the real-browser tests: start the app, wait for Streamlit, go to a page.
+
+Used by tests/conftest.py (fixtures `app_server`, `browser`, `page`) and by browser tests:
+
+    from browser_utils import goto, wait_for_app
+
+    @pytest.mark.browser
+    def test_something(page, app_server):
+        goto(page, app_server, "/step_by_step")
+        page.get_by_role("button", name="Step").click()
+        wait_for_app(page)
+        expect(page.get_by_text("tanh")).to_be_visible()
+
+URL paths come from the view's file name under app/views/ (views/step_by_step.py ->
+/step_by_step); the default page (Home) is "/".
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ENTRY = ROOT / "app" / "streamlit_app.py"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+
+APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+APP_CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
+
+
+def browser_required() -> bool:
+    """True when a missing browser must fail the run (`make test` sets BIRNN_REQUIRE_BROWSER=1)."""
+    return os.environ.get("BIRNN_REQUIRE_BROWSER", "").strip() not in ("", "0", "false", "no")
+
+
+def chromium_available() -> bool:
+    return os.access(CHROMIUM, os.X_OK)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """`streamlit run app/streamlit_app.py` on a free port, in its own process group."""
+
+    def __init__(self, port: int | None = None, timeout: float = 60.0):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.timeout = timeout
+        self.log = tempfile.NamedTemporaryFile(
+            prefix="birnn-streamlit-", suffix=".log", delete=False
+        )
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "AppServer":
+        cmd = [
+            sys.executable, "-m", "streamlit", "run", str(ENTRY),
+            "--server.headless", "true",
+            "--server.port", str(self.port),
+            "--server.address", "127.0.0.1",
+            "--server.fileWatcherType", "none",
+            "--browser.gatherUsageStats", "false",
+        ]
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        self._wait_healthy()
+        return self
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"streamlit exited with code {self.proc.returncode}:\n{self.log_tail()}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.read().decode().strip() == "ok":
+                        return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            time.sleep(0.25)
+        self.stop()
+        raise RuntimeError(
+            f"streamlit did not answer /_stcore/health with ok within {self.timeout:.0f} s:\n"
+            f"{self.log_tail()}"
+        )
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            return "\n".join(Path(self.log.name).read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)  # the group this server leads
+                self.proc.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(timeout=5)
+        self.log.close()
+        try:
+            os.unlink(self.log.name)
+        except OSError:
+            pass
+
+
+def wait_for_app(page, timeout: float = 30_000, settle_ms: int = 150) -> None:
+    """Wait until Streamlit is connected and its script has finished running.
+
+    Call it after page.goto and after any interaction that triggers a rerun. The short first
+    pause lets a rerun that a click or key press has just requested start before the idle
+    state is read, so the wait does not return on the idle state of the previous run.
+    """
+    if settle_ms:
+        page.wait_for_timeout(settle_ms)
+    page.wait_for_selector(APP_CONNECTED, timeout=timeout)
+    page.wait_for_selector(APP_IDLE, timeout=timeout)
+
+
+def goto(page, base_url: str, path: str = "/", timeout: float = 30_000) -> None:
+    """Open the app at a URL path ("/" for Home, "/step_by_step", "/?w=...") and wait for it."""
+    page.goto(base_url.rstrip("/") + "/" + path.lstrip("/"), timeout=timeout)
+    wait_for_app(page, timeout=timeout)
+
+
+def exception_texts(page) -> list[str]:
+    """Texts of the Streamlit exception boxes on the page (a page should never show one)."""
+    return page.locator("[data-testid=stException]").all_inner_texts()

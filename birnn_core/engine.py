@@ -1,0 +1,286 @@
+"""The step-by-step engine: runs (bi)directional SimpleRNN / GRU / LSTM layers keeping every term.
+
+Speed notes (why the loop looks the way it does): the inputs are projected once for all steps
+(W x_t for every t in one matmul); when both directions have the same hidden size they are
+advanced together as a stack of D = 2 (one matmul per step for both); every record is
+written into a preallocated (T, D, B, ...) array so each step touches contiguous memory.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import NonFiniteResultError, ValidationError
+from .params import GATES, DirectionParams, LayerParams, ModelParams, n_blocks, validate_model
+from .trace import DirectionTrace, LayerTrace, ModelTrace, merge_vectors
+
+
+def sigmoid(x, out=None):
+    """Logistic function, computed as 0.5 * (1 + tanh(x / 2)) (no overflow for large |x|)."""
+    out = np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
+
+
+def _activate(name: str, x, out):
+    if name == "tanh":
+        return np.tanh(x, out=out)
+    if name == "relu":
+        return np.maximum(x, 0.0, out=out)
+    if name == "sigmoid":
+        return sigmoid(x, out=out)
+    np.copyto(out, x)
+    return out
+
+
+ACTIVATE = {"tanh": np.tanh, "relu": lambda x: np.maximum(x, 0.0), "sigmoid": sigmoid, "linear": lambda x: x}
+
+
+# ---------------------------------------------------------------- one sweep over time
+
+def _sweep(cell: str, activation: str, params: list[DirectionParams], X: np.ndarray,
+           h0: np.ndarray, c0: np.ndarray | None) -> dict:
+    """Run D directions with equal hidden size together over their own processing order.
+
+    X (D, B, T, d) inputs already in processing order; h0, c0 (D, B, h).
+    Returns time-major records in processing order: Wx, Uh, pre, gates (T, D, B, G*h),
+    H, C (T+1, D, B, h) with the initial state at index 0, tanh_c (T, D, B, h).
+    """
+    D, B, T, d = X.shape
+    h = params[0].hidden_size
+    Gh = n_blocks(cell) * h
+    WT = np.stack([p.W.T for p in params])                        # (D, d, Gh)
+    UT = np.stack([p.U.T for p in params])                        # (D, h, Gh)
+    b = np.stack([p.b for p in params])[:, None, :]               # (D, 1, Gh)
+    b_U = np.stack([p.b_U for p in params])[:, None, :]
+    Wx = np.matmul(X.reshape(D, B * T, d), WT).reshape(D, B, T, Gh).transpose(2, 0, 1, 3).copy()
+    Uh = np.empty((T, D, B, Gh))
+    pre = np.empty((T, D, B, Gh))
+    H = np.empty((T + 1, D, B, h))
+    H[0] = h0
+    rec = {"Wx": Wx, "Uh": Uh, "pre": pre, "H": H}
+    if cell == "rnn":
+        base = Wx + (b + b_U)
+        for s in range(T):
+            np.matmul(H[s], UT, out=Uh[s])
+            np.add(base[s], Uh[s], out=pre[s])
+            _activate(activation, pre[s], H[s + 1])
+        return rec
+    gates = rec["gates"] = np.empty((T, D, B, Gh))
+    if cell == "lstm":
+        base = Wx + (b + b_U)
+        C = rec["C"] = np.empty((T + 1, D, B, h))
+        tanh_c = rec["tanh_c"] = np.empty((T, D, B, h))
+        C[0] = c0
+        ig = np.empty((D, B, h))
+        for s in range(T):
+            np.matmul(H[s], UT, out=Uh[s])
+            np.add(base[s], Uh[s], out=pre[s])
+            g = gates[s]
+            sigmoid(pre[s], out=g)
+            np.tanh(pre[s, ..., 2 * h:3 * h], out=g[..., 2 * h:3 * h])
+            np.multiply(g[..., h:2 * h], C[s], out=C[s + 1])                   # f * c_prev
+            np.multiply(g[..., :h], g[..., 2 * h:3 * h], out=ig)               # i * g
+            C[s + 1] += ig
+            np.tanh(C[s + 1], out=tanh_c[s])
+            np.multiply(g[..., 3 * h:], tanh_c[s], out=H[s + 1])               # o * tanh(c)
+        return rec
+    base = Wx + b                                                       # GRU keeps b_U inside r * (.)
+    uhb = np.empty((D, B, Gh))
+    for s in range(T):
+        np.matmul(H[s], UT, out=Uh[s])
+        np.add(Uh[s], b_U, out=uhb)
+        p, g = pre[s], gates[s]
+        np.add(base[s, ..., :2 * h], uhb[..., :2 * h], out=p[..., :2 * h])
+        sigmoid(p[..., :2 * h], out=g[..., :2 * h])                         # r, z
+        np.multiply(g[..., :h], uhb[..., 2 * h:], out=p[..., 2 * h:])       # r * (U_n h + b_Un)
+        p[..., 2 * h:] += base[s, ..., 2 * h:]
+        np.tanh(p[..., 2 * h:], out=g[..., 2 * h:])                         # n
+        np.subtract(H[s], g[..., 2 * h:], out=H[s + 1])                     # h' = n + z * (h - n)
+        H[s + 1] *= g[..., h:2 * h]
+        H[s + 1] += g[..., 2 * h:]
+    return rec
+
+
+# ---------------------------------------------------------------- layers
+
+def _reverse_index(lengths: np.ndarray, T: int) -> np.ndarray:
+    """(B, T) index that reverses each sequence within its own length (padding stays put)."""
+    t = np.arange(T)[None, :]
+    L = lengths[:, None]
+    return np.where(t < L, L - 1 - t, t)
+
+
+def _initial(model: ModelParams, layer: int, direction: str, B: int, h: int, key: str = "h") -> np.ndarray:
+    v = model.h0.get((layer, direction) if key == "h" else (layer, direction, "c"))
+    if v is None:
+        return np.zeros((B, h))
+    v = np.asarray(v, dtype=np.float64)
+    if v.shape not in ((h,), (B, h)):
+        raise ValidationError(f"The initial state of layer {layer + 1} {direction} has shape {v.shape}: "
+                              f"it must be ({h},) or ({B}, {h}).", field="h0")
+    return np.broadcast_to(v, (B, h))
+
+
+def _to_time(arr: np.ndarray, k: int, rev_idx: np.ndarray | None) -> np.ndarray:
+    """Direction k of a (T, D, B, ...) record in processing order, back in time order as (B, T, ...).
+
+    rev_idx (B, T) maps time t to the processing step of a reversed direction (None: forward).
+    """
+    a = arr[:, k]
+    if rev_idx is not None:
+        idx = rev_idx.T.reshape(rev_idx.T.shape + (1,) * (a.ndim - 2))
+        a = np.take_along_axis(a, idx, axis=0)
+    return np.swapaxes(a, 0, 1)
+
+
+def run_layer(layer: LayerParams, X: np.ndarray, lengths: np.ndarray, model: ModelParams | None = None,
+              index: int = 0) -> LayerTrace:
+    """Run one (bi)directional layer on X (B, T, d) with per-sequence lengths (B,)."""
+    B, T, _ = X.shape
+    full = bool(np.all(lengths == T))
+    rev_idx = None if full else _reverse_index(lengths, T)
+    X_rev = X[:, ::-1] if full else np.take_along_axis(X, rev_idx[:, :, None], axis=1)
+    mask = np.arange(T)[None, :] < lengths[:, None]
+    model = model or ModelParams([layer])
+    dirs = layer.directions()
+    groups = [dirs] if len(dirs) == 2 and layer.fwd.hidden_size == layer.bwd.hidden_size \
+        else [[dp] for dp in dirs]
+    traces = {}
+    for group in groups:
+        Xs = np.stack([X if name == "forward" else X_rev for name, _ in group])
+        h = group[0][1].hidden_size
+        h0 = np.stack([_initial(model, index, name, B, h) for name, _ in group])
+        c0 = np.stack([_initial(model, index, name, B, h, "c") for name, _ in group]) \
+            if layer.cell == "lstm" else None
+        rec = _sweep(layer.cell, layer.activation, [p for _, p in group], Xs, h0, c0)
+        for k, (name, p) in enumerate(group):
+            traces[name] = _direction_trace(layer, name, p, rec, k, X, mask, lengths, rev_idx, full)
+    fwd, bwd = traces["forward"], traces.get("backward")
+    merged = None if (bwd is not None and layer.merge == "none") else \
+        merge_vectors(layer.merge, fwd.h, bwd.h if bwd is not None else None)
+    return LayerTrace(layer.merge, fwd, bwd, merged)
+
+
+def _direction_trace(layer, name, p, rec, k, X, mask, lengths, rev_idx, full) -> DirectionTrace:
+    if name == "forward":
+        timed = lambda arr: np.swapaxes(arr[:, k], 0, 1)
+    elif full:
+        timed = lambda arr: np.swapaxes(arr[::-1, k], 0, 1)
+    else:
+        timed = lambda arr: _to_time(arr, k, rev_idx)
+    B = X.shape[0]
+    last = (lengths, k, np.arange(B))
+    out = dict(
+        Wx=timed(rec["Wx"]), Uh=timed(rec["Uh"]), pre=timed(rec["pre"]),
+        h_prev=timed(rec["H"][:-1]), h=timed(rec["H"][1:]),
+        final_h=rec["H"][last].copy(),
+    )
+    if "gates" in rec:
+        out["gates"] = timed(rec["gates"])
+    if "C" in rec:
+        out.update(c_prev=timed(rec["C"][:-1]), c=timed(rec["C"][1:]), tanh_c=timed(rec["tanh_c"]),
+                   final_c=rec["C"][last].copy())
+    if not full:
+        out = {key: (np.where(mask.reshape(mask.shape + (1,) * (v.ndim - 2)), v, 0.0)
+                     if key not in ("final_h", "final_c") else v) for key, v in out.items()}
+    return DirectionTrace(name=name, cell=layer.cell, activation=layer.activation, params=p, x=X,
+                          mask=mask, **out)
+
+
+# ---------------------------------------------------------------- the whole model
+
+def _as_batch(X, lengths):
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 2:
+        X = X[None]
+    if X.ndim != 3:
+        raise ValidationError(f"The inputs have shape {X.shape}: they must be (T, d) for one sequence "
+                              f"or (B, T, d) for a batch.", field="X")
+    B, T, _ = X.shape
+    if T == 0:
+        raise ValidationError("The sequence is empty: add at least one token.", field="tokens")
+    if not np.all(np.isfinite(X)):
+        b, t, j = (int(i) for i in np.argwhere(~np.isfinite(X))[0])
+        raise ValidationError(f"The input x_{t + 1}[{j}] (sequence {b + 1}) is {X[b, t, j]}: embeddings must "
+                              f"be finite numbers.", field="X")
+    lengths = np.full(B, T) if lengths is None else np.asarray(lengths, dtype=np.int64).reshape(-1)
+    if lengths.shape != (B,) or np.any(lengths < 1) or np.any(lengths > T):
+        raise ValidationError(f"lengths must hold {B} values between 1 and T = {T} (got {lengths.tolist()}).",
+                              field="lengths")
+    return X, lengths
+
+
+def run(model: ModelParams, X, lengths=None, tokens=None, check: bool = True) -> ModelTrace:
+    """Run the whole stack and head on X (T, d) or (B, T, d); returns the full ModelTrace.
+
+    Padded positions (t >= lengths[b]) hold zeros in every record, and the backward direction of
+    sequence b starts at its own last real token, as PyTorch's packed sequences do.
+    Raises ValidationError for inputs that cannot be computed, NonFiniteResultError on overflow.
+    """
+    X, lengths = _as_batch(X, lengths)
+    validate_model(model, X.shape[2])
+    layers = []
+    inp = X
+    with np.errstate(over="ignore", invalid="ignore"):
+        for l, layer in enumerate(model.layers):
+            lt = run_layer(layer, inp, lengths, model, l)
+            layers.append(lt)
+            inp = lt.merged
+        trace = ModelTrace(X=X, lengths=lengths, layers=layers, tokens=list(tokens or []))
+        if model.head is not None:
+            if inp is None:
+                raise ValidationError("The output layer needs one vector per step, but the last layer's "
+                                      "merge is 'none': choose concat, sum, mul or ave.", field="merge")
+            trace.logits, trace.probs = head_forward(model.head, inp, layers[-1].fwd.mask)
+            trace.head_activation = model.head.activation
+    if check:
+        check_finite(trace)
+    return trace
+
+
+def head_forward(head, M: np.ndarray, mask: np.ndarray):
+    """y_t = g(W_o m_t + b_o) for M (B,T,m) -> (logits, probs) each (B,T,q); padding rows zero."""
+    logits = M @ head.W.T + head.b
+    if head.activation == "softmax":
+        z = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        probs = z / z.sum(axis=-1, keepdims=True)
+    elif head.activation == "sigmoid":
+        probs = sigmoid(logits)
+    else:
+        probs = logits.copy()
+    logits[~mask], probs[~mask] = 0.0, 0.0
+    return logits, probs
+
+
+def check_finite(trace: ModelTrace) -> None:
+    """Raise NonFiniteResultError naming the first step (in computing order) that overflowed."""
+    for l, layer in enumerate(trace.layers):
+        for d in layer.directions:
+            bad = ~np.isfinite(d.h) & d.mask[..., None]
+            if d.c is not None:
+                bad |= ~np.isfinite(d.c) & d.mask[..., None]
+            if not bad.any():
+                continue
+            b_bad, t_bad = np.nonzero(bad.any(axis=-1))
+            pick = np.argmin(t_bad) if d.name == "forward" else np.argmax(t_bad)
+            b, t = int(b_bad[pick]), int(t_bad[pick])
+            big = np.nanmax(np.abs(np.where(np.isfinite(d.pre[b, t]), d.pre[b, t], np.nan))) \
+                if np.isfinite(d.pre[b, t]).any() else float("inf")
+            where = f"layer {l + 1}, " if len(trace.layers) > 1 else ""
+            seq = f" of sequence {b + 1}" if trace.X.shape[0] > 1 else ""
+            raise NonFiniteResultError(
+                f"The {d.name} direction ({where}{d.activation if d.cell == 'rnn' else d.cell}) overflowed "
+                f"at t = {t + 1}{seq}: its state is no longer a finite number (pre-activation magnitude "
+                f"{big:.3g}). Smaller weights or a bounded activation such as tanh keep it finite.",
+                direction=d.name, layer=l, t=t, trace=trace)
+    if trace.logits is not None and not np.all(np.isfinite(trace.logits)):
+        raise NonFiniteResultError("The output layer's logits overflowed: reduce W_o or b_o.",
+                                   direction="output", layer=len(trace.layers), t=0, trace=trace)
+
+
+def forward_states(model: ModelParams, X, lengths=None):
+    """Convenience: (outputs (B,T,m), [final states per layer]) like torch's (output, h_n)."""
+    tr = run(model, X, lengths)
+    return tr.output, [lt.final_state for lt in tr.layers]

@@ -25,6 +25,7 @@ class Sentence:
     sent_id: str
     words: tuple[str, ...]
     tags: tuple[str, ...]
+    text: str = ""  # the "# text =" comment, when the file has one
 
     def __len__(self) -> int:
         return len(self.words)
@@ -38,18 +39,22 @@ def parse_conllu(lines: Iterable[str], source: str = "<text>") -> Iterator[Sente
     words: list[str] = []
     tags: list[str] = []
     sent_id = ""
+    text = ""
     count = 0
     for lineno, raw in enumerate(lines, start=1):
         line = raw.rstrip("\n").rstrip("\r")
         if not line.strip():
             if words:
                 count += 1
-                yield Sentence(sent_id or f"{source}#{count}", tuple(words), tuple(tags))
-            words, tags, sent_id = [], [], ""
+                yield Sentence(sent_id or f"{source}#{count}", tuple(words), tuple(tags), text)
+            words, tags, sent_id, text = [], [], "", ""
             continue
         if line.startswith("#"):
-            if line.startswith("# sent_id"):
-                sent_id = line.split("=", 1)[-1].strip()
+            key, _, value = line[1:].partition("=")
+            if key.strip() == "sent_id":
+                sent_id = value.strip()
+            elif key.strip() == "text":
+                text = value.strip()
             continue
         cols = line.split("\t")
         if len(cols) != 10:
@@ -66,7 +71,7 @@ def parse_conllu(lines: Iterable[str], source: str = "<text>") -> Iterator[Sente
         tags.append(upos)
     if words:
         count += 1
-        yield Sentence(sent_id or f"{source}#{count}", tuple(words), tuple(tags))
+        yield Sentence(sent_id or f"{source}#{count}", tuple(words), tuple(tags), text)
 
 
 def read_conllu(path: str | Path) -> list[Sentence]:

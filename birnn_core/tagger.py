@@ -264,3 +264,471 @@ def ambiguous_forms(train_words, train_tags, min_share: float = 0.05) -> set[str
             if vals[1] / sum(vals) >= min_share:
                 out.add(w)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokenizer (EWT conventions: punctuation split off, n't / 's / 're / 'll / 've / 'd / 'm split,
+# "can't" -> "ca n't", "cannot" -> "can not", "gonna" -> "gon na", hyphens between letters split,
+# abbreviations, numbers, URLs and e-mail addresses kept whole, emoji as their own tokens)
+# ---------------------------------------------------------------------------------------------
+
+class TaggerInputError(ValueError):
+    """Input the taggers cannot take (empty, too long), with a message a person can act on."""
+
+
+_APOS = "'\u2019"
+_ABBREVIATIONS = {
+    "mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "prof.", "inc.", "co.", "corp.", "ltd.", "vs.",
+    "etc.", "e.g.", "i.e.", "u.s.", "u.k.", "a.m.", "p.m.", "no.", "jan.", "feb.", "mar.", "apr.",
+    "jun.", "jul.", "aug.", "sep.", "sept.", "oct.", "nov.", "dec.", "gen.", "ft.", "mt.", "ave.",
+    "capt.", "col.", "lt.", "sgt.", "gov.", "sen.", "rep.", "rev.", "dept.", "univ.", "approx.",
+}
+_HYPHEN_PREFIXES = {"e", "non", "pre", "post", "co", "ex", "multi", "mid", "pro", "anti", "re", "sub",
+                    "semi", "inter", "self"}
+_URLISH = re.compile(r"^(https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(\.[\w-]+)+)$", re.IGNORECASE)
+_NUMBERISH = re.compile(r"^\d+([.,:/]\d+)*$")
+_SPLIT_CLITIC = re.compile(r"^(.+?)(n[" + _APOS + r"]t|[" + _APOS + r"](s|re|ll|ve|d|m))$", re.IGNORECASE)
+_SPECIAL = {"cannot": ("can", "not"), "gonna": ("gon", "na"), "wanna": ("wan", "na"),
+            "gotta": ("got", "ta")}
+_LEAD = "\"'\u2018\u201c([{<*#$\u00a3\u20ac"
+_TRAIL = "\"'\u2019\u201d)]}>.,!?;:*%\u2026"
+
+
+def _is_symbolic(ch: str) -> bool:
+    return unicodedata.category(ch) in ("So", "Sk", "Cs") or 0x1F000 <= ord(ch) <= 0x1FAFF
+
+
+def _split_word(tok: str) -> list[str]:
+    low = tok.lower()
+    if _URLISH.match(tok) or _NUMBERISH.match(tok) or low in _ABBREVIATIONS:
+        return [tok]
+    if low in _SPECIAL:
+        a, b = _SPECIAL[low]
+        return [tok[:len(a)], tok[len(a):]]
+    m = _SPLIT_CLITIC.match(tok)
+    if m and m.group(1).isalpha():
+        return [m.group(1), m.group(2)]
+    if "/" in tok and re.match(r"^[^\W\d_]+(/[^\W\d_]+)+$", tok):
+        out = []
+        for i, p in enumerate(tok.split("/")):
+            out.extend(["/", *_split_word(p)] if i else _split_word(p))
+        return out
+    if "-" in tok and re.match(r"^[^\W_]+(-[^\W_]+)+$", tok) and re.search(r"[^\W\d_]", tok):
+        parts = tok.split("-")
+        if parts[0].lower() in _HYPHEN_PREFIXES and len(parts) == 2:
+            return [tok]
+        out: list[str] = []
+        for i, p in enumerate(parts):
+            if i:
+                out.append("-")
+            out.append(p)
+        return out
+    return [tok]
+
+
+_EMOTICON = re.compile(r"[:;=8][-o^']?[()DPp/\\|\[\]]+$")
+_RUN_PUNCT = re.compile(r"([.!?]{2,}|([^\w\s])\2+)$")
+
+
+def _peel(chunk: str) -> list[str]:
+    """Split leading and trailing punctuation off one whitespace-separated chunk."""
+    lead: list[str] = []
+    trail: list[str] = []
+    while chunk and (chunk[0] in _LEAD or _is_symbolic(chunk[0])) and not _URLISH.match(chunk):
+        if chunk[0] in _APOS and _SPLIT_CLITIC.match("x" + chunk) is None and len(chunk) > 1 \
+                and chunk[1:].lower() in ("s", "re", "ll", "ve", "d", "m"):
+            break  # a bare clitic such as 's after a space
+        if chunk[0] == "#" and len(chunk) > 1 and chunk[1].isalnum():
+            break  # a hashtag stays whole
+        run = len(chunk) - len(chunk.lstrip(chunk[0]))
+        if run > 1 and not chunk[0].isalnum() and not _is_symbolic(chunk[0]):
+            lead.append(chunk[:run])  # "<<", "$$$"
+            chunk = chunk[run:]
+            continue
+        lead.append(chunk[0])
+        chunk = chunk[1:]
+    while chunk:
+        if chunk.lower() in _ABBREVIATIONS or _URLISH.match(chunk) or _NUMBERISH.match(chunk):
+            break
+        emo = _EMOTICON.search(chunk)
+        if emo and (emo.start() == 0 or not chunk[emo.start() - 1].isalnum() or chunk[emo.start()] in ":;="):
+            trail.insert(0, emo.group(0))
+            chunk = chunk[:emo.start()]
+            continue
+        run = _RUN_PUNCT.search(chunk)
+        if run and run.start() > 0 or run and run.group(0) == chunk:
+            trail.insert(0, run.group(0))  # "!!", "...", "?!", "***"
+            chunk = chunk[:run.start()]
+            continue
+        ch = chunk[-1]
+        if ch in _TRAIL or _is_symbolic(ch):
+            if ch in _APOS and len(chunk) > 1 and chunk[-2].lower() == "s" and ch == "'":
+                trail.insert(0, ch)  # plural possessive: "dogs'" -> dogs '
+                chunk = chunk[:-1]
+                continue
+            if ch == "." and re.match(r"^([A-Za-z]\.)+$", chunk):
+                break  # initials: "J." or "U.S."
+            trail.insert(0, ch)
+            chunk = chunk[:-1]
+            continue
+        break
+    middle: list[str] = []
+    if chunk:
+        # emoji glued inside a word become their own tokens
+        buf = ""
+        for ch in chunk:
+            if _is_symbolic(ch):
+                if buf:
+                    middle.extend(_split_word(buf))
+                    buf = ""
+                middle.append(ch)
+            else:
+                buf += ch
+        if buf:
+            middle.extend(_split_word(buf))
+    return lead + middle + trail
+
+
+def tokenize(text: str) -> list[str]:
+    """Split text into EWT-style tokens, e.g. "I can't go." -> ['I', 'ca', "n't", 'go', '.']."""
+    if not isinstance(text, str):
+        raise TaggerInputError("the text must be a string")
+    tokens: list[str] = []
+    for chunk in text.split():
+        tokens.extend(t for t in _peel(chunk) if t)
+    return tokens
+
+
+# ---------------------------------------------------------------------------------------------
+# Inference with the step-by-step NumPy engine
+# ---------------------------------------------------------------------------------------------
+
+MASK_TOKEN = "\u2047"  # what occlusion puts in place of a word: an unknown word with no n-grams
+
+
+class Tagger:
+    """One pretrained tagger: word-local features -> engine (LSTM layers) -> Linear -> softmax.
+
+    ``tag(tokens)`` returns (tags, probs (T, 17)); ``trace(tokens)`` the engine's full
+    ModelTrace (every gate of every step, both directions, logits and probs).
+    """
+
+    def __init__(self, name: str, arrays: dict[str, np.ndarray], vocab: Vocab, card: dict):
+        from .convert import layers_from_torch_state_dict
+        from .params import HeadParams, ModelParams
+
+        self.name = name
+        self.vocab = vocab
+        self.card = card
+        self.tags = vocab.tags
+        arch = card.get("hyperparameters", {})
+        self.direction = card.get("direction", "bi" if "rnn.weight_ih_l0_reverse" in arrays else "uni")
+        self.cell = arch.get("cell", "lstm")
+        a = {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()}
+        try:
+            self.E_word = a["word.weight"]
+            self.E_ngram = a["ngram.weight"]
+            layers = layers_from_torch_state_dict({k: v for k, v in a.items() if k.startswith("rnn.")},
+                                                  self.cell, prefix="rnn.",
+                                                  bidirectional=self.direction == "bi")
+            head = HeadParams(a["out.weight"], a["out.bias"], "softmax")
+        except KeyError as e:
+            raise ValueError(f"weights of the {name} tagger lack {e.args[0]!r}") from None
+        self.model = ModelParams(layers, head)
+        self._fast = _FastStack(layers, head) if self.cell == "lstm" else None
+        if self.E_word.shape[0] != len(vocab.words):
+            raise ValueError(f"{name}: the word embedding has {self.E_word.shape[0]} rows but the vocabulary "
+                             f"{len(vocab.words)} words: weights and vocabulary do not belong together")
+        if self.E_ngram.shape[0] != vocab.ngram_buckets:
+            raise ValueError(f"{name}: {self.E_ngram.shape[0]} n-gram rows, vocabulary says "
+                             f"{vocab.ngram_buckets} buckets")
+        self.input_size = self.E_word.shape[1] + self.E_ngram.shape[1] + N_SHAPE
+        self._ngram_mean_cache: dict[str, np.ndarray] = {}
+
+    # ---- features ---------------------------------------------------------------------------
+    def _token_vector(self, word: str) -> np.ndarray:
+        v = self._ngram_mean_cache.get(word)
+        if v is None:
+            if word == MASK_TOKEN:
+                v = np.zeros(self.input_size)
+                v[:self.E_word.shape[1]] = self.E_word[UNK]
+            else:
+                ids = ngram_ids(word, self.vocab.ngram_buckets)
+                v = np.concatenate([self.E_word[self.vocab.word_id(word)],
+                                    self.E_ngram[list(ids)].mean(axis=0),
+                                    np.asarray(shape_vector(word))])
+            if len(self._ngram_mean_cache) < 100_000:
+                self._ngram_mean_cache[word] = v
+        return v
+
+    def inputs(self, tokens: Sequence[str]) -> np.ndarray:
+        """(T, d) input vectors x_t (each from its own word only)."""
+        return np.stack([self._token_vector(w) for w in tokens])
+
+    def batch_inputs(self, batch: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        lengths = np.array([len(s) for s in batch])
+        X = np.zeros((len(batch), int(lengths.max()), self.input_size))
+        for b, s in enumerate(batch):
+            X[b, :len(s)] = self.inputs(s)
+        return X, lengths
+
+    # ---- inference --------------------------------------------------------------------------
+    def trace(self, tokens: Sequence[str]):
+        """The engine's full ModelTrace for one sentence (B = 1)."""
+        tokens = check_tokens(tokens)
+        from .engine import run
+        return run(self.model, self.inputs(tokens), tokens=list(tokens))
+
+    def logits_batch(self, batch: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Logits (B, T, 17) and lengths for a batch of token lists (padding rows are zero)."""
+        from .engine import run
+        X, lengths = self.batch_inputs([check_tokens(s) for s in batch])
+        tr = run(self.model, X, lengths)
+        return tr.logits, lengths
+
+    def fast_logits_batch(self, batch: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Same logits as :meth:`logits_batch` without recording the trace (see _FastStack)."""
+        X, lengths = self.batch_inputs([check_tokens(s) for s in batch])
+        if self._fast is None:
+            from .engine import run
+            return run(self.model, X, lengths).logits, lengths
+        return self._fast.logits(X, lengths), lengths
+
+    def probs_batch(self, batch: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        logits, lengths = self.fast_logits_batch(batch)
+        return softmax(logits), lengths
+
+    def tag(self, tokens: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """(tags, probs (T, 17)) for one tokenised sentence."""
+        logits, _ = self.fast_logits_batch([tokens])
+        probs = softmax(logits[0])
+        return [self.tags[k] for k in probs.argmax(-1)], probs
+
+    def parameter_count(self) -> int:
+        return int(self.card.get("parameters", {}).get("total", 0))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class _FastStack:
+    """LSTM layers + head without the per-step records: the inference path of ``Tagger.tag``.
+
+    The engine (``birnn_core.run``) validates every weight and re-stacks the matrices on each
+    call and keeps every gate of every step, which is what the step-by-step views need; tagging
+    needs only the logits. This runs the same equations (PyTorch's LSTM, gate order i, f, g, o)
+    with the matrices prepared once; ``tests/test_tagger_parity.py`` checks it against the
+    engine and against torch.
+    """
+
+    def __init__(self, layers, head):
+        self.layers = []
+        for layer in layers:
+            dirs = [p for _, p in layer.directions()]
+            WT = np.stack([p.W.T for p in dirs])                       # (D, d, 4h)
+            UT = np.stack([p.U.T for p in dirs])                       # (D, h, 4h)
+            b = np.stack([p.b + p.b_U for p in dirs])[:, None, None, :]  # (D, 1, 1, 4h)
+            # sigmoid(x) = (1 + tanh(x / 2)) / 2: halve the i, f, o columns once (exact: a power
+            # of two), so one tanh per step serves all four gates.
+            h = UT.shape[1]
+            half = np.ones(4 * h)
+            half[:2 * h] = half[3 * h:] = 0.5
+            self.layers.append((np.ascontiguousarray(WT * half), np.ascontiguousarray(UT * half), b * half))
+        self.W_o, self.b_o = head.W.T.copy(), head.b.copy()
+
+    def outputs(self, X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        B, T, _ = X.shape
+        full = bool(np.all(lengths == T))
+        t_idx = np.arange(T)[None, :]
+        rev = np.where(t_idx < lengths[:, None], lengths[:, None] - 1 - t_idx, t_idx)  # (B, T)
+        inp = X
+        for WT, UT, b in self.layers:
+            D, h = UT.shape[0], UT.shape[1]
+            if D == 2:
+                X_rev = inp[:, ::-1] if full else np.take_along_axis(inp, rev[:, :, None], axis=1)
+                Xs = np.stack([inp, X_rev])                            # (2, B, T, d)
+            else:
+                Xs = inp[None]
+            base = np.matmul(Xs, WT[:, None]) + b                     # (D, B, T, 4h)
+            H = np.empty((D, B, T, h))
+            hs = np.zeros((D, B, h))
+            c = np.zeros((D, B, h))
+            z = np.empty((D, B, 1, 4 * h))
+            scale = np.full(4 * h, 0.5)
+            scale[2 * h:3 * h] = 1.0
+            shift = 1.0 - scale
+            ig = np.empty((D, B, 1, h))
+            hs = hs[:, :, None, :]
+            c = c[:, :, None, :]
+            base = base[:, :, :, None, :]
+            UTb = UT[:, None]
+            for t in range(T):
+                np.matmul(hs, UTb, out=z)
+                z += base[:, :, t]
+                np.tanh(z, out=z)
+                z *= scale                   # i, f, o: (1 + tanh) / 2 = sigmoid; g: tanh
+                z += shift
+                c *= z[..., h:2 * h]
+                np.multiply(z[..., :h], z[..., 2 * h:3 * h], out=ig)
+                c += ig
+                np.tanh(c, out=ig)
+                np.multiply(z[..., 3 * h:], ig, out=hs)
+                H[:, :, t] = hs[:, :, 0]
+            if D == 2:
+                back = H[1, :, ::-1] if full else np.take_along_axis(H[1], rev[:, :, None], axis=1)
+                inp = np.concatenate([H[0], back], axis=-1)
+            else:
+                inp = H[0]
+        return inp
+
+    def logits(self, X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        logits = self.outputs(X, lengths) @ self.W_o + self.b_o
+        logits[~(np.arange(X.shape[1])[None, :] < lengths[:, None])] = 0.0
+        return logits
+
+
+def check_tokens(tokens: Sequence[str], max_tokens: int = MAX_TOKENS) -> list[str]:
+    """The token list as given, or TaggerInputError with what to change."""
+    if isinstance(tokens, str):
+        raise TaggerInputError("pass a list of tokens (use tokenize(text) to split a text)")
+    tokens = list(tokens)
+    if not tokens:
+        raise TaggerInputError("there is nothing to tag: type a sentence first")
+    if len(tokens) > max_tokens:
+        raise TaggerInputError(f"the text has {len(tokens)} tokens; the taggers take at most {max_tokens} "
+                               f"at a time: shorten it or split it into sentences")
+    for i, t in enumerate(tokens):
+        if not isinstance(t, str) or not t or any(ch.isspace() for ch in t):
+            raise TaggerInputError(f"token {i + 1} ({t!r}) is empty or contains spaces: tokens must be "
+                                   f"non-empty words without whitespace")
+        if len(t) > MAX_TOKEN_CHARS:
+            raise TaggerInputError(f"token {i + 1} has {len(t)} characters; at most {MAX_TOKEN_CHARS} are "
+                                   f"accepted")
+    return tokens
+
+
+def load_tagger(assets_dir: str | Path, direction: str) -> Tagger:
+    """Read ``{direction}.npz`` (allow_pickle=False), ``.vocab.json`` and ``.card.json``.
+
+    ``assets_dir`` may also be one training run directory (``model.npz``, ``vocab.json``, ``card.json``).
+    """
+    d = Path(assets_dir)
+    paths = [d / f"{direction}.npz", d / f"{direction}.vocab.json", d / f"{direction}.card.json"]
+    if not paths[0].exists() and (d / "model.npz").exists():  # a training run directory
+        paths = [d / "model.npz", d / "vocab.json", d / "card.json"]
+    missing = [p.name for p in paths if not p.exists()]
+    if missing:
+        raise FileNotFoundError(f"the {direction} tagger is incomplete in {d}: missing {', '.join(missing)} "
+                                f"(train it with python -m birnn_core.train_tagger)")
+    with np.load(paths[0], allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    vocab = Vocab.from_json(json.loads(paths[1].read_text(encoding="utf-8")))
+    card = json.loads(paths[2].read_text(encoding="utf-8"))
+    return Tagger(direction, arrays, vocab, card)
+
+
+DEFAULT_ASSETS = Path(__file__).resolve().parent.parent / "assets" / "tagger"
+
+
+def load_taggers(assets_dir: str | Path = DEFAULT_ASSETS) -> tuple[Tagger, Tagger]:
+    """(unidirectional, bidirectional) taggers from the shipped assets."""
+    return load_tagger(assets_dir, "uni"), load_tagger(assets_dir, "bi")
+
+
+# ---------------------------------------------------------------------------------------------
+# Occlusion: which right-hand words change the bidirectional model's mind
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Occlusion:
+    """How the tag of token i depends on the words to its right.
+
+    ``no_right``: (tag, prob) with every word right of i removed (the sentence ends at i);
+    ``prefix``: for k = i..T-1, (tag, prob of the full-sentence tag) when the sentence ends at k;
+    ``masked``: for each j > i, (tag, prob of the full-sentence tag) when word j alone is
+    replaced by an unknown word without features; ``decisive``: the right-hand positions whose
+    masking flips the tag or lowers its probability most.
+    """
+
+    index: int
+    token: str
+    full_tag: str
+    full_prob: float
+    no_right: tuple[str, float]
+    prefix: list[tuple[int, str, float]]
+    masked: list[tuple[int, str, float]]
+    decided_at: int | None
+    decisive: list[int]
+
+    def summary(self, tokens: Sequence[str]) -> str:
+        i = self.index
+        if self.index == len(tokens) - 1:
+            return f"'{self.token}' is the last word: there is no right context to remove."
+        nr_tag, nr_p = self.no_right
+        parts = [f"Without the words to its right the bidirectional model tags '{self.token}' as "
+                 f"{nr_tag} ({nr_p:.0%}); with the whole sentence, {self.full_tag} ({self.full_prob:.0%})."]
+        if nr_tag != self.full_tag and self.decided_at is not None:
+            seen = " ".join(tokens[i + 1:self.decided_at + 1])
+            parts.append(f"It switches to {self.full_tag} for good once it has seen '{seen}'.")
+        flips = [j for j, tag, _ in self.masked if tag != self.full_tag]
+        if flips:
+            words = ", ".join(f"'{tokens[j]}'" for j in flips)
+            parts.append(f"Masking {words} alone flips the tag.")
+        elif self.decisive:
+            j = self.decisive[0]
+            p = dict((k, p) for k, _, p in self.masked)[j]
+            parts.append(f"Masking '{tokens[j]}' lowers p({self.full_tag}) most, to {p:.0%}.")
+        return " ".join(parts)
+
+
+def occlusion(tagger: Tagger, tokens: Sequence[str], index: int, top: int = 3) -> Occlusion:
+    """Occlusion analysis of token ``index`` for ``tagger`` (meaningful for the bidirectional one).
+
+    Runs one batch through the engine: the sentence cut after each k >= index (the backward
+    direction then starts at k, exactly as if the words after k did not exist) and the sentence
+    with each right-hand word masked.
+    """
+    tokens = check_tokens(tokens)
+    T = len(tokens)
+    if not 0 <= index < T:
+        raise TaggerInputError(f"token index {index} is outside the sentence (0..{T - 1})")
+    cuts = [tokens[:k + 1] for k in range(index, T)]                 # last one is the full sentence
+    masks = [tokens[:j] + [MASK_TOKEN] + tokens[j + 1:] for j in range(index + 1, T)]
+    probs, _ = tagger.probs_batch(cuts + masks)
+    P = probs[:, index, :]
+    full = P[len(cuts) - 1]
+    y = int(full.argmax())
+    tag = lambda p: tagger.tags[int(p.argmax())]
+    prefix = [(index + n, tag(P[n]), float(P[n, y])) for n in range(len(cuts))]
+    masked = [(index + 1 + n, tag(P[len(cuts) + n]), float(P[len(cuts) + n, y])) for n in range(len(masks))]
+    decided_at = None
+    for k, t_k, _ in reversed(prefix):
+        if t_k != tagger.tags[y]:
+            break
+        decided_at = k
+    decisive = [j for j, _, p in sorted(masked, key=lambda r: r[2])[:top] if p < float(full[y])]
+    return Occlusion(index, tokens[index], tagger.tags[y], float(full[y]),
+                     (tag(P[0]), float(P[0].max())), prefix, masked, decided_at, decisive)
+
+
+@dataclass
+class Comparison:
+    tokens: list[str]
+    uni_tags: list[str]
+    uni_probs: np.ndarray
+    bi_tags: list[str]
+    bi_probs: np.ndarray
+    disagreements: list[int]
+    explanations: dict[int, Occlusion]
+
+
+def compare(uni: Tagger, bi: Tagger, tokens: Sequence[str], explain_limit: int = 12) -> Comparison:
+    """Tag with both models; explain by occlusion every token where they disagree (up to a limit)."""
+    tokens = check_tokens(tokens)
+    ut, up = uni.tag(tokens)
+    bt, bp = bi.tag(tokens)
+    dis = [i for i, (a, b) in enumerate(zip(ut, bt)) if a != b]
+    expl = {i: occlusion(bi, tokens, i) for i in dis[:explain_limit]}
+    return Comparison(list(tokens), ut, up, bt, bp, dis, expl)

@@ -123,14 +123,14 @@ def edit_matrix(name: str, frame, key: str, current: np.ndarray, errors: list) -
 def direction_editors(ws: Workspace, s: str, gen: int, frames: dict, errors: list):
     """W, U, b editors for direction s ('f' or 'b'); returns (W, U, b)."""
     p = ws.fwd if s == "f" else ws.bwd
-    sym = "f = b" if ws.tie else s
+    name = (lambda m: f"{m}_f (= {m}_b)") if ws.tie else (lambda m: f"{m}_{s}")
     cols = st.columns([ws.d + 1, p.hidden_size + 1, 2])
     with cols[0]:
-        W = edit_matrix(f"W_{sym}", frames[f"W_{s}"], f"W_{s}_{gen}", p.W, errors)
+        W = edit_matrix(name("W"), frames[f"W_{s}"], f"W_{s}_{gen}", p.W, errors)
     with cols[1]:
-        U = edit_matrix(f"U_{sym}", frames[f"U_{s}"], f"U_{s}_{gen}", p.U, errors)
+        U = edit_matrix(name("U"), frames[f"U_{s}"], f"U_{s}_{gen}", p.U, errors)
     with cols[2]:
-        b = edit_matrix(f"b_{sym}", frames[f"b_{s}"], f"b_{s}_{gen}", p.b, errors)
+        b = edit_matrix(name("b"), frames[f"b_{s}"], f"b_{s}_{gen}", p.b, errors)
     return W, U, b
 
 

@@ -1,0 +1,133 @@
+"""AppTest: the step-by-step page's logic (edits seeded through session_state, presets, dims, bad cells)."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.workspace import Workspace
+from birnn_core import presets, run
+
+ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
+
+
+def open_page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(ENTRY, default_timeout=30)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("views/step_by_step.py")
+    return at.run()
+
+
+def edit(at: AppTest, key: str, rows: dict | None = None, added=None, deleted=None) -> AppTest:
+    at.session_state[key] = {"edited_rows": rows or {}, "added_rows": added or [], "deleted_rows": deleted or []}
+    return at.run()
+
+
+def latex(at) -> str:
+    return "\n".join(e.value for e in at.get("latex"))
+
+
+def states(at) -> str:
+    return at.get("html")[0].proto.body
+
+
+def no_exception(at):
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_opens_on_the_seed_example():
+    at = open_page()
+    no_exception(at)
+    text = latex(at)
+    assert r"0.5 \times 0.1 + 0.3 \times 0.3 + 0.2 \times 0.5" in text
+    assert r"\begin{bmatrix}0.327 \\ 0.635\end{bmatrix}" in text
+    assert ">0.327<" in states(at) and ">0.758<" in states(at)
+
+
+def test_edit_W_f_updates_h1_and_highlights_dependents():
+    at = open_page()
+    edit(at, "W_f_0", {0: {"x1": 0.6}})
+    no_exception(at)
+    exact = np.tanh(0.6 * 0.1 + 0.3 * 0.3 + 0.2 * 0.5 + 0.1)
+    assert f"{exact:.3f}" == "0.336" and r"\begin{bmatrix}0.336 \\ 0.635\end{bmatrix}" in latex(at)
+    html = states(at)
+    assert 'data-changed="' in html and 'data-changed="0"' not in html
+
+
+def test_edit_of_x_k_changes_forward_from_k_and_backward_up_to_k():
+    at = open_page()
+    edit(at, "X_0", {2: {"x1": 0.9}})   # x_3 ("AI")
+    no_exception(at)
+    body = states(at)
+    rows = body.split("<tr")[3:]      # after the two header rows: t = 1, 2, 3
+    changed_per_row = [r.count('class="changed"') for r in rows]
+    # t=1 and t=2: forward unchanged, backward changed (2 units) + merged (2) + outputs (2)
+    assert changed_per_row[0] == 6 and changed_per_row[1] == 6
+    assert changed_per_row[2] == 10  # t = 3: everything
+
+
+def test_bad_cell_shows_message_and_keeps_last_values():
+    at = open_page()
+    edit(at, "U_f_0", {1: {"h2": None}})
+    no_exception(at)
+    assert any("U_f (= U_b) row 2, column h2 is empty" in e.value for e in at.error)
+    assert r"\begin{bmatrix}0.327 \\ 0.635\end{bmatrix}" in latex(at)  # still the last valid computation
+    # the user's other edits in the same table are not lost: fixing the cell applies them
+    edit(at, "U_f_0", {1: {"h2": 0.9}, 0: {"h1": 0.6}})
+    assert not at.error
+
+
+def test_empty_token_list_and_missing_token():
+    at = open_page()
+    edit(at, "X_0", deleted=[0, 1, 2])
+    assert any("token list is empty" in e.value for e in at.error)
+    assert ">0.327<" in states(at)
+    at = open_page()
+    edit(at, "X_0", added=[{"token": "again"}])
+    assert any("Embeddings row 4, column x1 is empty" in e.value for e in at.error)
+
+
+def test_presets_and_dimension_change():
+    at = open_page()
+    at.selectbox(key="preset_pick").set_value("Random LSTM (seed 2)").run()
+    no_exception(at)
+    assert "c_{" in latex(at) and "o \\odot" in latex(at)
+    at.number_input(key="h_f_1").set_value(3).run()
+    no_exception(at)
+    assert any("h_f changed" in i.value for i in at.info)
+    ws = at.session_state["workspace"]
+    assert ws.fwd.U.shape == (12, 3)
+    tr = run(ws.model(), ws.embeddings)
+    assert f">{tr.layers[0].fwd.h[0, 0, 2]:.3f}".rstrip("0") in states(at)
+
+
+def test_long_sentence_is_capped_with_a_message():
+    at = open_page()
+    at.text_input(key="sentence").input(" ".join(["word"] * 10_000)).run()
+    no_exception(at)
+    assert any("10,000 words" in w.value and "first 60" in w.value for w in at.warning)
+    assert at.session_state["workspace"].embeddings.shape == (60, 3)
+
+
+def test_overflow_is_reported_with_step_and_direction():
+    at = open_page()
+    at.selectbox(key="act_0").set_value("relu").run()
+    big = {i: {"h1": 1e200, "h2": 1e200} for i in range(2)}
+    edit(at, "U_f_0", big)  # an option change keeps the editors (no new keys)
+    no_exception(at)
+    assert any("overflowed at t = 3" in e.value for e in at.error)
+
+
+def test_shared_link_restores_state_and_bad_link_warns():
+    ws = Workspace.from_example(presets.seed_example()).resized(cell="gru", tie=False, h_b=3)
+    ws.fwd.W[0, 0] = 0.77
+    at = open_page({"s": ws.to_url_state()})
+    no_exception(at)
+    got = at.session_state["workspace"]
+    assert got.cell == "gru" and got.h_b == 3 and got.fwd.W[0, 0] == 0.77
+    at = open_page({"s": "1.garbage!!"})
+    no_exception(at)
+    assert any("could not be opened" in w.value for w in at.warning)
+    assert ">0.327<" in states(at)

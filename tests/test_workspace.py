@@ -1,0 +1,106 @@
+"""The shared Workspace: resizing, the share-link codec (hostile input included) and the exports."""
+import base64
+import json
+import zlib
+
+import numpy as np
+import pytest
+import torch
+
+from app import exports
+from app.workspace import MAX_TOKENS, Workspace
+from birnn_core import ValidationError, presets, run
+
+
+def seed_ws():
+    return Workspace.from_example(presets.seed_example())
+
+
+def test_url_round_trip_is_exact_and_compact():
+    ws = seed_ws().resized(cell="lstm", h_f=3, tie=False)
+    ws.embeddings[0, 0] = 0.1234567890123
+    back = Workspace.from_url_state(ws.to_url_state())
+    assert back.tokens == ws.tokens and back.cell == "lstm" and not back.tie
+    np.testing.assert_array_equal(back.embeddings, ws.embeddings)
+    np.testing.assert_array_equal(back.bwd.U, ws.bwd.U)
+    assert len(seed_ws().to_url_state()) < 400
+
+
+@pytest.mark.parametrize("bad,msg", [
+    ("", "version"), ("2.abc", "version"), ("1.!!!notbase64", "damaged"), ("1." + "A" * 20_000, "too long"),
+    ("1." + base64.urlsafe_b64encode(b"not zlib").decode(), "damaged"),
+])
+def test_hostile_or_damaged_links_are_refused_with_a_message(bad, msg):
+    with pytest.raises(ValidationError, match=msg):
+        Workspace.from_url_state(bad)
+
+
+def _pack(obj) -> str:
+    return "1." + base64.urlsafe_b64encode(zlib.compress(json.dumps(obj).encode(), 9)).decode()
+
+
+def test_zip_bomb_and_bad_fields_refused():
+    with pytest.raises(ValidationError, match="more than"):
+        Workspace.from_url_state("1." + base64.urlsafe_b64encode(zlib.compress(b" " * 5_000_000, 9)).decode())
+    good = seed_ws().to_dict()
+    for change, msg in [({"tokens": ["w"] * (MAX_TOKENS + 1)}, "tokens"), ({"cell": "transformer"}, "cell"),
+                        ({"X": [[1, 2, "x"]] * 3}, "embeddings"), ({"v": "9"}, "version"),
+                        ({"fwd": {"W": [[1.0]], "U": [[1.0]], "b": [0.0]}}, "W_f has shape"),
+                        ({"Wo": [[float("nan")] * 4] * 2}, "NaN")]:
+        with pytest.raises(ValidationError, match=msg):
+            Workspace.from_url_state(_pack({**good, **change}))
+
+
+def test_resize_keeps_values_and_says_what_it_did():
+    ws = seed_ws().resized(d=4)
+    assert ws.embeddings.shape == (3, 4) and np.all(ws.embeddings[:, 3] == 0)
+    np.testing.assert_array_equal(ws.embeddings[:, :3], seed_ws().embeddings)
+    assert any("d changed 3 → 4" in n for n in ws.notes)
+    ws2 = seed_ws().resized(tie=False, h_b=3)
+    assert ws2.bwd.U.shape == (3, 3) and ws2.head_W.shape == (2, 5)
+    np.testing.assert_array_equal(ws2.bwd.U[:2, :2], seed_ws().bwd.U)
+    ws3 = seed_ws().resized(tie=False, h_b=3, merge="sum")
+    assert ws3.h_b == 2 and any("needs h_b = h_f" in n for n in ws3.notes)
+
+
+def _trace(ws):
+    return run(ws.model(), ws.embeddings, tokens=ws.tokens)
+
+
+@pytest.mark.parametrize("change", [
+    {}, {"cell": "gru"}, {"cell": "lstm", "tie": False, "h_b": 3}, {"merge": "sum"}, {"bidirectional": False},
+    {"merge": "ave", "tie": False}, {"merge": "mul"}])
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
+def test_pytorch_code_reproduces_the_numbers(change, activation):
+    ws = seed_ws().resized(**change)
+    ws.activation = activation
+    if not ws.tie:
+        ws.bwd.W = ws.bwd.W * 0.5 - 0.1
+    ws.head_activation = "sigmoid" if change.get("merge") == "mul" else "softmax"
+    tr = _trace(ws)
+    scope = {}
+    exec(compile(exports.pytorch_code(ws).replace("print(", "(lambda *a: None)("), "<export>", "exec"), scope)
+    np.testing.assert_allclose(scope["merged"].numpy(), tr.output, atol=1e-12)
+    np.testing.assert_allclose(scope["y"].numpy(), tr.probs, atol=1e-12)
+
+
+def test_json_export_imports_again_and_csv_has_every_state():
+    ws = seed_ws()
+    tr = _trace(ws)
+    back = exports.from_json(exports.to_json(ws, tr))
+    assert back.to_dict() == ws.to_dict()
+    csv = exports.states_csv(tr).splitlines()
+    assert csv[0].startswith("t,token,h_fwd[1],h_fwd[2],h_bwd[1],h_bwd[2],merged[1]")
+    assert csv[1].startswith("1,I,0.32747739")
+    with pytest.raises(ValidationError, match="not JSON"):
+        exports.from_json(b"\x80\x04\x95 pickle bytes")
+    with pytest.raises(ValidationError, match="limited"):
+        exports.from_json(b" " * 3_000_000)
+
+
+def test_worksheet_has_every_step():
+    ws = seed_ws()
+    md = exports.worksheet_markdown(ws, _trace(ws))
+    assert md.count("### t = ") == 6  # 3 forward + 3 backward
+    assert r"0.5 \times 0.1 + 0.3 \times 0.3 + 0.2 \times 0.5" in md
+    assert "t = 2 (love): [0.758, 0.958, 0.842, 0.978]" in md

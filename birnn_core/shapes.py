@@ -22,7 +22,8 @@ given weights (`regularization_penalty`), and the checked examples of seed 002
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import textwrap
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -327,11 +328,35 @@ def torch_outputs(spec: RecurrentSpec, batch_first: bool) -> list[NamedShape]:
 # ----------------------------------------------------------------------------------------------
 
 
+CODE_WIDTH = 64  # the code panes are half the page wide
+
+
 def _shape_text(shape: Sequence[int]) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _keras_layer_expr(spec: RecurrentSpec, top: bool) -> str:
+def _call(head: str, args: Sequence[str], width: int = CODE_WIDTH) -> str:
+    """`head(arg, arg, ...)`, broken after commas with aligned arguments when too long."""
+    one_line = f"{head}({', '.join(args)})"
+    if len(one_line) <= width or not args:
+        return one_line
+    indent = " " * (len(head) + 1)
+    lines, current = [], head + "(" + args[0]
+    for arg in args[1:]:
+        if len(current) + 2 + len(arg) + 1 > width:
+            lines.append(current + ",")
+            current = indent + arg
+        else:
+            current += ", " + arg
+    lines.append(current + ")")
+    return "\n".join(lines)
+
+
+def _comment_lines(text: str, width: int = CODE_WIDTH, lead: str = "# ") -> list[str]:
+    return textwrap.wrap(text, width, initial_indent=lead, subsequent_indent="#   ")
+
+
+def _keras_layer_args(spec: RecurrentSpec, top: bool) -> list[str]:
     args = [str(spec.units)]
     if not top or spec.return_sequences:
         args.append("return_sequences=True")
@@ -343,28 +368,39 @@ def _keras_layer_expr(spec: RecurrentSpec, top: bool) -> str:
         args.append("use_bias=False")
     if spec.cell == "GRU" and not spec.reset_after:
         args.append("reset_after=False")
-    layer = f"layers.{spec.cell}({', '.join(args)})"
-    if spec.bidirectional:
-        merge = "None" if spec.merge_mode is None else f'"{spec.merge_mode}"'
-        layer = f"layers.Bidirectional({layer}, merge_mode={merge})"
-    return layer
+    return args
+
+
+def _keras_layer_lines(spec: RecurrentSpec, index: int, top: bool) -> list[str]:
+    args = _keras_layer_args(spec, top)
+    if not spec.bidirectional:
+        return _call(f"layer_{index} = layers.{spec.cell}", args).splitlines()
+    merge = "None" if spec.merge_mode is None else f'"{spec.merge_mode}"'
+    one = (f"layer_{index} = layers.Bidirectional(layers.{spec.cell}({', '.join(args)}), "
+           f"merge_mode={merge})")
+    if len(one) <= CODE_WIDTH:
+        return [one]
+    inner = _call(f"    layers.{spec.cell}", args).splitlines()
+    inner[-1] += ","
+    return [f"layer_{index} = layers.Bidirectional("] + inner + [f"    merge_mode={merge})"]
 
 
 def keras_code(spec: RecurrentSpec) -> str:
-    """Keras 3 (or tf.keras: replace `import keras` by `from tensorflow import keras`) code
-    that builds the stack, runs it on zeros of shape (B, T, d) and prints the shapes."""
+    """Keras 3 code (tf.keras: `from tensorflow.keras import layers`) that builds the stack,
+    runs it on zeros of shape (B, T, d) and prints the shapes and parameter counts."""
     spec.validate()
     returned = keras_outputs(spec)
     counts = param_counts(spec, "Keras")
+    x_shape = _shape_text((spec.batch_size, spec.time_steps, spec.features))
     lines = [
         "import numpy as np",
         "from keras import layers",
         "",
-        f"x = np.zeros({_shape_text((spec.batch_size, spec.time_steps, spec.features))}, "
-        f'dtype="float32")  # (batch, time steps, features)',
+        "# x: (batch, time steps, features)",
+        f'x = np.zeros({x_shape}, dtype="float32")',
     ]
     for i in range(spec.num_layers):
-        lines.append(f"layer_{i + 1} = {_keras_layer_expr(spec, top=i == spec.num_layers - 1)}")
+        lines += _keras_layer_lines(spec, i + 1, top=i == spec.num_layers - 1)
     lines.append("")
     for i in range(spec.num_layers - 1):
         src = "x" if i == 0 else f"y{i}"
@@ -378,15 +414,14 @@ def keras_code(spec: RecurrentSpec) -> str:
         lines.append(f"print(tuple(output.shape))  # {_shape_text(returned[0].shape)}")
     else:
         lines.append(f"returned = {top}({src})  # a list of {len(returned)} tensors")
-        names = ", ".join(r.name.replace(" ", "_") for r in returned)
-        lines.append(f"# in order: {names}")
         lines.append("for tensor in returned:")
         lines.append("    print(tuple(tensor.shape))")
         for r in returned:
             lines.append(f"#   {_shape_text(r.shape)}  {r.name}")
     lines.append("")
     for c in counts:
-        lines.append(f"print(layer_{c.layer}.count_params())  # {_fmt(c.total)}  ({c.arithmetic})")
+        lines += _comment_lines(c.arithmetic)
+        lines.append(f"print(layer_{c.layer}.count_params())  # {_fmt(c.total)}")
     return "\n".join(lines) + "\n"
 
 
@@ -401,7 +436,6 @@ def torch_code(spec: RecurrentSpec, batch_first: bool = True) -> str:
     `keras_output` or `keras_forward_output` / `keras_backward_output`, and `keras_states`)."""
     spec.validate()
     B, T, d, h, L = spec.batch_size, spec.time_steps, spec.features, spec.units, spec.num_layers
-    module = TORCH_MODULE[spec.cell]
     args = [f"input_size={d}", f"hidden_size={h}"]
     if L > 1:
         args.append(f"num_layers={L}")
@@ -415,11 +449,12 @@ def torch_code(spec: RecurrentSpec, batch_first: bool = True) -> str:
         args.append('nonlinearity="relu"')
     lines = ["import torch", "from torch import nn", ""]
     for caveat in torch_caveats(spec):
-        lines.append(f"# NOTE: {caveat}")
+        lines += _comment_lines(caveat, lead="# NOTE: ")
     x_shape = (B, T, d) if batch_first else (T, B, d)
     x_axes = "(batch, time steps, features)" if batch_first else "(time steps, batch, features)"
-    lines.append(f"x = torch.zeros{_shape_text(x_shape)}  # {x_axes}")
-    lines.append(f"rnn = {module}({', '.join(args)})")
+    lines.append(f"# x: {x_axes}")
+    lines.append(f"x = torch.zeros{_shape_text(x_shape)}")
+    lines.append(_call(f"rnn = {TORCH_MODULE[spec.cell]}", args))
     shapes = {s.name: s for s in torch_outputs(spec, batch_first)}
     if spec.cell == "LSTM":
         lines.append("output, (h_n, c_n) = rnn(x)")
@@ -427,21 +462,26 @@ def torch_code(spec: RecurrentSpec, batch_first: bool = True) -> str:
         lines.append("output, h_n = rnn(x)")
     for name in ("output", "h_n", "c_n"):
         if name in shapes:
-            s = shapes[name]
-            lines.append(f"print(tuple({name}.shape))  # {_shape_text(s.shape)}  {s.axes}")
+            lines.append(f"print(tuple({name}.shape))  # {_shape_text(shapes[name].shape)}")
     total = total_params(spec, "PyTorch")
     lines.append(f"print(sum(p.numel() for p in rnn.parameters()))  # {_fmt(total)}")
 
     # What Keras returns, from PyTorch's tensors.
-    lines += ["", "# What Keras returns for the same settings (Keras layout: batch first):"]
+    lines += ["", "# What Keras returns for the same settings", "# (Keras layout: batch first):"]
     seq = "output" if batch_first else "output.transpose(0, 1)"
     if spec.bidirectional:
-        fwd_seq, bwd_seq = f"{seq}[..., :{h}]", f"{seq}[..., {h}:]"
-        fwd_last, bwd_last = "h_n[-2]", "h_n[-1]"
-        fwd, bwd = (fwd_seq, bwd_seq) if spec.return_sequences else (fwd_last, bwd_last)
+        if spec.return_sequences:
+            if not batch_first and spec.merge_mode != "concat":
+                lines.append(f"seq = {seq}")
+                seq = "seq"
+            fwd, bwd = f"{seq}[..., :{h}]", f"{seq}[..., {h}:]"
+        else:
+            fwd, bwd = "h_n[-2]", "h_n[-1]"
         if spec.merge_mode is None:
             lines.append(f"keras_forward_output = {fwd}")
             lines.append(f"keras_backward_output = {bwd}")
+        elif spec.merge_mode == "concat" and spec.return_sequences:
+            lines.append(f"keras_output = {seq}  # already [forward ; backward]")
         else:
             lines.append(f"keras_output = {_torch_merge(fwd, bwd, spec.merge_mode)}")
     else:

@@ -34,17 +34,18 @@ def shape_str(shape) -> str:
 
 
 def shapes_table(rows) -> str:
-    lines = ["| returned | shape | axes | what it holds |", "|---|---|---|---|"]
-    lines += [f"| {r.name} | `{shape_str(r.shape)}` | {r.axes} | {r.note} |" for r in rows]
+    lines = ["| returned | shape | axes: what it holds |", "|---|---|---|"]
+    lines += [f"| {r.name} | `{shape_str(r.shape)}` | {r.axes}" + (f": {r.note}" if r.note else "")
+              + " |" for r in rows]
     return "\n".join(lines)
 
 
 def params_table(rows) -> str:
-    lines = ["| layer | d | formula (per direction) | arithmetic | parameters |",
-             "|---|---|---|---|---|"]
-    lines += [f"| {r.layer} | {r.input_size} | `{r.formula}` | {r.arithmetic} | **{r.total:,}** |"
+    lines = ["| layer | d | formula per direction, with the numbers | parameters |",
+             "|---|---|---|---|"]
+    lines += [f"| {r.layer} | {r.input_size} | `{r.formula}`: {r.arithmetic} | **{r.total:,}** |"
               for r in rows]
-    lines.append(f"| **total** | | | | **{sum(r.total for r in rows):,}** |")
+    lines.append(f"| **total** | | | **{sum(r.total for r in rows):,}** |")
     return "\n".join(lines)
 
 
@@ -146,10 +147,10 @@ else:
     keras_col, torch_col = st.columns(2, gap="large")
     with keras_col:
         st.markdown("**Keras 3** (tf.keras: `from tensorflow.keras import layers`)")
-        st.code(keras_code(spec), language="python")
+        st.code(keras_code(spec), language="python", wrap_lines=True)
     with torch_col:
         st.markdown(f"**PyTorch** (batch_first={batch_first})")
-        st.code(torch_code(spec, batch_first), language="python")
+        st.code(torch_code(spec, batch_first), language="python", wrap_lines=True)
 
     st.subheader("Shapes through the stack")
     framework = st.segmented_control("Diagram for", ["Keras", "PyTorch"], default="Keras",

@@ -403,7 +403,7 @@ def tokenize(text: str) -> list[str]:
 # Inference with the step-by-step NumPy engine
 # ---------------------------------------------------------------------------------------------
 
-MASK_TOKEN = "\u2047"  # what occlusion puts in place of a word: an unknown word with no n-grams
+MASK_TOKEN = "\x00<mask>"  # what occlusion puts in place of a word: an unknown word with no n-grams
 
 
 class Tagger:
@@ -665,7 +665,8 @@ class Occlusion:
     def summary(self, tokens: Sequence[str]) -> str:
         i = self.index
         if self.index == len(tokens) - 1:
-            return f"'{self.token}' is the last word: there is no right context to remove."
+            return (f"'{self.token}' is the last word: there is no right context to remove, so a difference "
+                    f"here comes from the models' different weights and left-context states.")
         nr_tag, nr_p = self.no_right
         parts = [f"Without the words to its right the bidirectional model tags '{self.token}' as "
                  f"{nr_tag} ({nr_p:.0%}); with the whole sentence, {self.full_tag} ({self.full_prob:.0%})."]
@@ -683,26 +684,30 @@ class Occlusion:
         return " ".join(parts)
 
 
-def occlusion(tagger: Tagger, tokens: Sequence[str], index: int, top: int = 3) -> Occlusion:
+def occlusion(tagger: Tagger, tokens: Sequence[str], index: int, top: int = 3,
+              window: int = 20) -> Occlusion:
     """Occlusion analysis of token ``index`` for ``tagger`` (meaningful for the bidirectional one).
 
-    Runs one batch through the engine: the sentence cut after each k >= index (the backward
-    direction then starts at k, exactly as if the words after k did not exist) and the sentence
-    with each right-hand word masked.
+    Runs one batch: the sentence cut after each k >= index (the backward direction then starts
+    at k, exactly as if the words after k did not exist) and the sentence with each right-hand
+    word masked. Only the ``window`` words right of ``index`` are cut or masked one by one (the
+    full sentence is always the last cut), so a long text stays quick.
     """
     tokens = check_tokens(tokens)
     T = len(tokens)
     if not 0 <= index < T:
         raise TaggerInputError(f"token index {index} is outside the sentence (0..{T - 1})")
-    cuts = [tokens[:k + 1] for k in range(index, T)]                 # last one is the full sentence
-    masks = [tokens[:j] + [MASK_TOKEN] + tokens[j + 1:] for j in range(index + 1, T)]
+    ks = list(range(index, min(T - 1, index + window + 1))) + [T - 1]
+    js = list(range(index + 1, min(T, index + window + 1)))
+    cuts = [tokens[:k + 1] for k in ks]                                  # last one is the full sentence
+    masks = [tokens[:j] + [MASK_TOKEN] + tokens[j + 1:] for j in js]
     probs, _ = tagger.probs_batch(cuts + masks)
     P = probs[:, index, :]
     full = P[len(cuts) - 1]
     y = int(full.argmax())
     tag = lambda p: tagger.tags[int(p.argmax())]
-    prefix = [(index + n, tag(P[n]), float(P[n, y])) for n in range(len(cuts))]
-    masked = [(index + 1 + n, tag(P[len(cuts) + n]), float(P[len(cuts) + n, y])) for n in range(len(masks))]
+    prefix = [(k, tag(P[n]), float(P[n, y])) for n, k in enumerate(ks)]
+    masked = [(j, tag(P[len(cuts) + n]), float(P[len(cuts) + n, y])) for n, j in enumerate(js)]
     decided_at = None
     for k, t_k, _ in reversed(prefix):
         if t_k != tagger.tags[y]:

@@ -429,7 +429,50 @@ def ship(run_dirs: list[str], out: str) -> dict:
             k: card["mean_over_seeds"][k] for k in ("dev_accuracy", "test_accuracy")}}
         print(f"{direction}: seeds {seeds['seeds']} test {[round(a * 100, 2) for a in seeds['test_accuracy']]} "
               f"mean {means['test_accuracy'][0] * 100:.2f}% (ships seed {best_c['seed']})")
+    (out_dir / "summary.md").write_text(summary_markdown(out_dir), encoding="utf-8")
+    print(summary_markdown(out_dir))
     return summary
+
+
+def summary_markdown(assets: Path) -> str:
+    """Markdown tables of the shipped cards: per seed, means, gaps uni -> bi, baseline, sizes."""
+    cards = {d: json.loads((assets / f"{d}.card.json").read_text(encoding="utf-8"))
+             for d in ("uni", "bi") if (assets / f"{d}.card.json").exists()}
+    if not cards:
+        return ""
+    pct = lambda x: "–" if x is None else f"{100 * x:.2f}"
+    lines = ["| model | seeds | test acc. per seed (%) | mean ± sd (%) | dev mean (%) | epochs | "
+             "wall time per seed (min) |", "|---|---|---|---|---|---|---|"]
+    for d, c in cards.items():
+        s, m = c["seeds"], c["mean_over_seeds"]
+        lines.append(f"| {d} | {', '.join(map(str, s['seeds']))} | "
+                     f"{', '.join(pct(a) for a in s['test_accuracy'])} | {pct(m['test_accuracy']['mean'])} ± "
+                     f"{pct(m['test_accuracy']['std'])} | {pct(m['dev_accuracy']['mean'])} | "
+                     f"{', '.join(map(str, s['epochs_run']))} | "
+                     f"{', '.join(f'{w / 60:.1f}' for w in s['wall_time_seconds'])} |")
+    base = next(iter(cards.values()))["baseline_most_frequent_tag_test"]
+    lines += ["", "| test subset (tokens) | baseline (%) | uni mean (%) | bi mean (%) | gap bi − uni (points) |",
+              "|---|---|---|---|---|"]
+    groups = [("all tokens", "overall")] + [(g, g) for g in next(iter(cards.values()))["test"]["groups"]]
+    for label, g in groups:
+        if g == "overall":
+            n = base["overall"]["tokens"]
+            b0 = base["overall"]["accuracy"]
+            vals = {d: c["mean_over_seeds"]["test_accuracy"]["mean"] for d, c in cards.items()}
+        else:
+            n = base["groups"][g]["tokens"]
+            b0 = base["groups"][g]["accuracy"]
+            vals = {d: c["mean_over_seeds"]["groups"][g]["mean"] for d, c in cards.items()}
+        gap = (f"{100 * (vals['bi'] - vals['uni']):+.2f}" if vals.get("bi") is not None
+               and vals.get("uni") is not None else "–")
+        lines.append(f"| {label} ({n}) | {pct(b0)} | {pct(vals.get('uni'))} | {pct(vals.get('bi'))} | {gap} |")
+    lines += ["", "| model | total parameters | embeddings | recurrent | output | recurrent layers |",
+              "|---|---|---|---|---|---|"]
+    for d, c in cards.items():
+        p = c["parameters"]
+        lines.append(f"| {d} | {p['total']:,} | {p['word_embedding'] + p['ngram_embedding']:,} | "
+                     f"{p['recurrent']:,} | {p['output']:,} | {c['architecture']['recurrent']} |")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:

@@ -328,7 +328,7 @@ def torch_outputs(spec: RecurrentSpec, batch_first: bool) -> list[NamedShape]:
 # ----------------------------------------------------------------------------------------------
 
 
-CODE_WIDTH = 64  # the code panes are half the page wide
+CODE_WIDTH = 56  # the code panes are half the page wide (about 58 characters)
 
 
 def _shape_text(shape: Sequence[int]) -> str:
@@ -481,7 +481,8 @@ def torch_code(spec: RecurrentSpec, batch_first: bool = True) -> str:
             lines.append(f"keras_forward_output = {fwd}")
             lines.append(f"keras_backward_output = {bwd}")
         elif spec.merge_mode == "concat" and spec.return_sequences:
-            lines.append(f"keras_output = {seq}  # already [forward ; backward]")
+            lines.append("# output is already [forward ; backward]")
+            lines.append(f"keras_output = {seq}")
         else:
             lines.append(f"keras_output = {_torch_merge(fwd, bwd, spec.merge_mode)}")
     else:

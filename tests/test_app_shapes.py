@@ -92,6 +92,9 @@ def test_regularizer_penalty_on_the_seed_example():
     # sum W^2 = 0.25+0.09+0.04+0.16+0.49+0.36 = 1.39; sum U^2 = 0.36+0.16+0.25+0.81 = 1.58
     text = _markdown(at)
     assert f"**Total penalty: {2 * 0.01 * 1.39 + 2 * 0.01 * 1.58:.6g}**" in text
+    assert any("layers.SimpleRNN(units," in c.value
+               and "kernel_regularizer=regularizers.L2(0.01)" in c.value
+               and "bias_regularizer=None" in c.value for c in at.code)
     at.selectbox(key="shapes_reg_bias").set_value("L1").run()  # enables its l1
     at.number_input(key="shapes_reg_bias_l1").set_value(0.5)
     at.run()

@@ -26,6 +26,7 @@ from birnn_core.shapes import (
     torch_outputs,
 )
 
+CELL_CLASS = {"rnn": "SimpleRNN", "gru": "GRU", "lstm": "LSTM"}  # birnn_core cell -> Keras
 MAX_LAYERS = 3  # the tests check every setting up to here against torch
 
 
@@ -147,10 +148,10 @@ else:
     keras_col, torch_col = st.columns(2, gap="large")
     with keras_col:
         st.markdown("**Keras 3** (tf.keras: `from tensorflow.keras import layers`)")
-        st.code(keras_code(spec), language="python", wrap_lines=True)
+        st.code(keras_code(spec), language="python")
     with torch_col:
         st.markdown(f"**PyTorch** (batch_first={batch_first})")
-        st.code(torch_code(spec, batch_first), language="python", wrap_lines=True)
+        st.code(torch_code(spec, batch_first), language="python")
 
     st.subheader("Shapes through the stack")
     framework = st.segmented_control("Diagram for", ["Keras", "PyTorch"], default="Keras",
@@ -220,10 +221,14 @@ else:
         st.markdown(f"**Total penalty: {report.total:.6g}** (kernel {report.by_role['kernel']:.6g}"
                     f" + recurrent {report.by_role['recurrent']:.6g} + bias "
                     f"{report.by_role['bias']:.6g})")
-        st.code("from keras import regularizers\n"
-                f"layers.SimpleRNN(units, kernel_regularizer={regs['kernel'].keras_expr()},\n"
-                f"                 recurrent_regularizer={regs['recurrent'].keras_expr()},\n"
-                f"                 bias_regularizer={regs['bias'].keras_expr()})",
+        layer_cls = CELL_CLASS.get(getattr(model.layers[0], "cell", None), "SimpleRNN") \
+            if getattr(model, "layers", None) else "SimpleRNN"
+        pad = " " * (len(layer_cls) + 8)
+        st.code("from keras import layers, regularizers\n\n"
+                f"layers.{layer_cls}(units,\n"
+                f"{pad}kernel_regularizer={regs['kernel'].keras_expr()},\n"
+                f"{pad}recurrent_regularizer={regs['recurrent'].keras_expr()},\n"
+                f"{pad}bias_regularizer={regs['bias'].keras_expr()})",
                 language="python")
 
 # ------------------------------------------------------------------------------ seed 002

@@ -43,7 +43,7 @@ def test_defaults_reproduce_seed_002_lstm():
     titles = [e.label for e in at.expander]
     assert sum(t.startswith("Matches:") for t in titles) == 4
     assert sum(t.startswith("Wrong in the seed:") for t in titles) == 2
-    codes = [c.value for c in at.code]
+    codes = [" ".join(c.value.split()) for c in at.code]  # calls may be wrapped
     assert any("layers.LSTM(64, return_sequences=True)" in c for c in codes)
     assert any("nn.LSTM(input_size=5, hidden_size=64, batch_first=True)" in c for c in codes)
 

@@ -121,3 +121,18 @@ def test_a_broken_model_in_session_state_gives_a_message_not_a_traceback():
     at.run()
     assert not at.exception
     assert len(at.error) == 1 and "Cannot compute the penalties" in at.error[0].value
+
+
+def test_reads_the_model_the_step_by_step_page_left_in_the_session():
+    """Through the entry file: open Step by step, then Shapes; the penalty is on that model."""
+    if not (ROOT / "app" / "views" / "step_by_step.py").exists():
+        pytest.skip("the Step by step page is not in this checkout")
+    at = AppTest.from_file(str(ROOT / "app" / "streamlit_app.py"), default_timeout=60).run()
+    at.switch_page("views/step_by_step.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "model_params" in at.session_state
+    at.switch_page("views/shapes.py").run()
+    _no_errors(at)
+    assert any("Step by step page's current model" in c.value for c in at.caption)
+    # Its default model is the seed's: 0.01 * (2 * 1.39) + 0.01 * (2 * 1.58)
+    assert "**Total penalty: 0.0594**" in _markdown(at)

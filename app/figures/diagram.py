@@ -586,8 +586,8 @@ def arrows_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: 
                 "bgcolor": "rgba(255,255,255,0.8)"},
         xaxis={"range": [-0.6, L.T + 1.6], "side": "top", "tickvals": [t[0] for t in ticks],
                "ticktext": [t[1] for t in ticks], "showgrid": False, "zeroline": False, "fixedrange": True,
-               "tickangle": 0 if L.T <= MAX_NUMBERED_T else -60},
-        yaxis={"range": [-0.5 - CAPTION_ROWS, top + 0.5], "tickvals": [r.y for r in L.rows.values()],
+               "tickangle": 0 if L.T <= MAX_NUMBERED_T else -60, "automargin": True},
+        yaxis={"range": [-0.5 - CAPTION_ROWS, top + 0.5], "automargin": True, "tickvals": [r.y for r in L.rows.values()],
                "ticktext": [r.label for r in L.rows.values()], "showgrid": False, "zeroline": False,
                "fixedrange": True},
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "xanchor": "left", "y": -0.01,
@@ -687,7 +687,7 @@ def merge_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: i
         height=int(min(1400, max(260, 34 * T + 150))) if T <= MAX_NUMBERED_T else int(min(1400, 16 * T + 160)),
         margin={"l": 10, "r": 130, "t": 60, "b": 10}, plot_bgcolor="white", paper_bgcolor="white",
         xaxis={"visible": False, "range": [-0.6, width - 0.4], "fixedrange": True},
-        yaxis={"autorange": "reversed", "tickvals": list(range(T)), "ticktext": ylabels, "fixedrange": True,
+        yaxis={"autorange": "reversed", "automargin": True, "tickvals": list(range(T)), "ticktext": ylabels, "fixedrange": True,
                "showgrid": False, "zeroline": False},
         font={"family": "Helvetica, Arial, sans-serif", "size": 12})
     return fig

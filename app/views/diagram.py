@@ -1,0 +1,132 @@
+"""Arrows diagram: the unrolled bidirectional RNN of the shared workspace, animated step by step,
+with what each h_t depends on, the merged vectors, and where PyTorch and Keras put the final state.
+
+The page only lays out what app.figures.diagram draws from the trace that app.state computes
+(the same trace the Step by step page shows, so an edit there shows here)."""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from app.figures.diagram import (PARALLEL, SEQUENTIAL, arrows_figure, diagram_steps, final_state_rows,
+                                 merge_figure)
+from app.state import compute
+from birnn_core import explain_latex, num
+
+ORDERS = {SEQUENTIAL: "Forward sweep, then backward", PARALLEL: "Both directions at once"}
+LATEX_MAX_UNITS = 8  # st.latex of a step only while its matrices stay readable
+CHART_CONFIG = {"displayModeBar": False}
+
+
+def vector_text(v) -> str:
+    v = np.asarray(v)
+    if v.ndim == 2:
+        return "; ".join(vector_text(r) for r in v[:3]) + (" …" if len(v) > 3 else "")
+    shown = ", ".join(num(float(x), 3) for x in v[:8])
+    return f"[{shown}{', …' if v.size > 8 else ''}]"
+
+
+def final_state_markdown(rows) -> str:
+    lines = ["| | expression | what it is | values | equals | |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        mark = "" if r.same is None else ("✓ equal" if r.same else "✗ different")
+        lines.append(f"| {r.framework} | `{r.expression}` | {r.meaning} | `{vector_text(r.values)}` | "
+                     f"{('`' + r.same_as + '`') if r.same_as else ''} | {mark} |")
+    return "\n".join(lines)
+
+
+def shift_step(delta: int, n: int) -> None:
+    st.session_state["diagram_step"] = int(np.clip(st.session_state.get("diagram_step", n - 1) + delta, 0, n - 1))
+
+
+st.title("Arrows diagram")
+st.caption("The network unrolled over time, as seed 000 draws it: each x_t feeds the forward chain "
+           "(left to right) and the backward chain (right to left); the two states at t are merged "
+           "into m_t, and the output layer reads m_t. Edits on the Step by step page show here.")
+
+comp = compute()
+if comp.error:
+    st.error(comp.error + ("  The diagram below shows the last valid values." if comp.shown is not None else ""))
+trace = comp.shown
+if trace is None:
+    st.info("Nothing to draw yet: fix the input on the Step by step page.")
+    st.stop()
+
+try:
+    tokens = list(trace.tokens)
+    T = int(trace.lengths[0])
+    layer = len(trace.layers) - 1
+    bidirectional = trace.layers[layer].bwd is not None
+
+    c1, c2 = st.columns([2, 3])
+    order = c1.radio("Animation order", list(ORDERS), format_func=ORDERS.get, key="diagram_order",
+                     horizontal=True, disabled=not bidirectional)
+    focus_options = [None] + list(range(T))
+    if st.session_state.get("diagram_focus") not in focus_options:
+        st.session_state["diagram_focus"] = None
+    focus = c2.selectbox("Show what reaches h_t for token", focus_options, key="diagram_focus",
+                         format_func=lambda i: "(none)" if i is None else f"t = {i + 1}: {tokens[i] if i < len(tokens) else ''}")
+
+    steps = diagram_steps(trace, layer, 0, order)
+    n = len(steps)
+    if not 0 <= st.session_state.get("diagram_step", n - 1) < n:
+        st.session_state["diagram_step"] = n - 1  # the sentence got shorter: show the last step
+    st.session_state.setdefault("diagram_step", n - 1)
+    s1, s2, s3 = st.columns([1, 8, 1], vertical_alignment="bottom")
+    s1.button("◀ Step", key="diagram_back", on_click=shift_step, args=(-1, n), use_container_width=True,
+              help="The previous step (the equation below follows it)")
+    step = s2.select_slider("Step", options=list(range(n)), key="diagram_step",
+                            format_func=lambda k: f"{k + 1}: {steps[k].label()}")
+    s3.button("Step ▶", key="diagram_next", on_click=shift_step, args=(1, n), use_container_width=True,
+              help="The next step")
+
+    fig = arrows_figure(trace, tokens, layer=layer, order=order, step=step, focus=focus)
+    st.plotly_chart(fig, theme=None, key="diagram_chart", config=CHART_CONFIG)
+    st.caption("▶ Play animates in the browser (the slider scrubs); ◀ Step / Step ▶ above move the step "
+               "whose equation is written out below. Hover a node for its whole vector; faded nodes are "
+               "not computed yet at that step.")
+
+    if focus is not None:
+        t = focus + 1
+        st.markdown(
+            f"**What reaches t = {t} (“{tokens[focus]}”)**: the forward state h_{t}^(fwd) has read "
+            f"x_1..x_{t} (blue boxes); the backward state h_{t}^(bwd) has read x_{t}..x_{T} (orange); "
+            f"the merged vector m_{t} sees all {T} tokens (purple).")
+
+    current = steps[step]
+    lt = trace.layers[layer]
+    with st.expander(f"The equation of step {step + 1} ({current.label()}) in full", expanded=T <= 8):
+        if current.kind == "merge":
+            st.markdown("Every state is known: the merged vectors and the outputs are formed at every t "
+                        "(see the strips below).")
+        for tr, t in ((lt.fwd, current.t_fwd), (lt.bwd, current.t_bwd)):
+            if t is None or tr is None:
+                continue
+            if tr.hidden_size <= LATEX_MAX_UNITS and tr.x.shape[-1] <= LATEX_MAX_UNITS:
+                st.latex(r"\begin{aligned}" + r" \\ ".join("&" + line for line in explain_latex(tr, t))
+                         + r"\end{aligned}")
+            else:
+                st.markdown(f"{tr.name}, t = {t + 1}: h = {vector_text(tr.h[0, t])} "
+                            f"({tr.hidden_size} units; hover the node in the diagram for all of them)")
+
+    st.subheader("The merged vectors")
+    merge = lt.merge if bidirectional else "forward only"
+    st.caption({"concat": "concat: for every t, m_t = [h_t^(fwd) ; h_t^(bwd)]: the first half came from "
+                          "the forward direction, the second from the backward one.",
+                "sum": "sum: m_t = h_t^(fwd) + h_t^(bwd), unit by unit.",
+                "mul": "mul: m_t = h_t^(fwd) ⊙ h_t^(bwd), unit by unit.",
+                "ave": "ave: m_t = (h_t^(fwd) + h_t^(bwd)) / 2, unit by unit.",
+                "none": "none: both sequences are returned as they are, [h^(fwd), h^(bwd)]."}.get(
+        merge, "A unidirectional layer: the output is h_t^(fwd)."))
+    st.plotly_chart(merge_figure(trace, tokens, layer=layer), theme=None, key="diagram_merge_chart",
+                    config=CHART_CONFIG)
+
+    st.subheader("Output versus final state")
+    st.markdown(
+        "The output at t is merge(h_t^(fwd), h_t^(bwd)); the final state is **(h_T^(fwd), h_1^(bwd))**: "
+        "each direction's *last computed* state, which for the backward direction sits at the **first** "
+        "token. So `h_n[1]` is `output[:, 0, H:]`, not `output[:, -1, H:]`.")
+    st.markdown(final_state_markdown(final_state_rows(trace, layer)))
+except Exception as e:  # a drawing bug must not put a traceback on the page
+    st.error(f"The diagram could not be drawn for this input ({type(e).__name__}: {e}). "
+             "The Step by step page still shows every number.")

@@ -1,0 +1,265 @@
+"""The arrows diagram's spec (nodes, arrows, frames) against the core's trace (app/figures/diagram.py)."""
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from app.figures.diagram import (ANIMATED, CAPTION_I, HL_BWD_I, HL_FWD_I, PARALLEL, SEQUENTIAL, VEIL_I,  # noqa: E402
+                                 animation_steps, arrows_figure, final_state_rows, merge_figure)
+from birnn_core import presets, run  # noqa: E402
+
+
+def seed_trace():
+    ex = presets.seed_example()
+    return run(ex.model, ex.embeddings, tokens=ex.tokens)
+
+
+def random_trace(T: int, h: int = 3, cell: str = "rnn", merge: str = "concat", d: int = 4, h_b: int | None = None,
+                 lengths=None):
+    model = presets.random_model(cell, d=d, h_f=h, h_b=h if h_b is None else h_b, q=3, seed=T, merge=merge)
+    X = np.random.default_rng(T).normal(size=(T, d) if lengths is None else (len(lengths), T, d))
+    return run(model, X, lengths=lengths, tokens=[f"w{i}" for i in range(T)])
+
+
+def as_array(v) -> np.ndarray:
+    """A spec array as NumPy: plain lists, or plotly's typed arrays {"dtype", "bdata", "shape"}."""
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        shape = [int(n) for n in str(v.get("shape", a.size)).split(",")]
+        return a.reshape(shape).astype(np.float64)
+    return np.asarray(v, dtype=np.float64)
+
+
+def heatmap(fig, name: str):
+    (trace,) = [t for t in fig.data if t.type == "heatmap" and t.name == name]
+    return trace
+
+
+def node_values(hm) -> np.ndarray:
+    """(n nodes, k units) back from a row heatmap: every other column, unit 1 on top."""
+    return as_array(hm.z)[::-1, 0::2].T
+
+
+def trace_named(fig, name: str):
+    (t,) = [t for t in fig.data if t.name == name]
+    return t
+
+
+def polylines(t) -> list[list[tuple[float, float]]]:
+    out, cur = [], []
+    for x, y in zip(t.x, t.y):
+        if x is None:
+            out.append(cur)
+            cur = []
+        else:
+            cur.append((x, y))
+    return out + [cur] if cur else out
+
+
+# ---------------------------------------------------------------- nodes
+
+def test_seed_nodes_hold_the_traces_numbers():
+    tr = seed_trace()
+    fig = arrows_figure(tr)
+    lt = tr.layers[0]
+    np.testing.assert_allclose(node_values(heatmap(fig, "x")), tr.X[0], rtol=1e-6)
+    fwd = node_values(heatmap(fig, "fwd"))
+    bwd = node_values(heatmap(fig, "bwd"))
+    np.testing.assert_allclose(fwd[:3], lt.fwd.h[0], rtol=1e-6)
+    np.testing.assert_allclose(bwd[1:], lt.bwd.h[0], rtol=1e-6)
+    # the final state: h_n[0] right of h_3 forward, h_n[1] left of h_1 backward
+    np.testing.assert_allclose(fwd[3], lt.fwd.h[0, 2], rtol=1e-6)
+    np.testing.assert_allclose(bwd[0], lt.bwd.h[0, 0], rtol=1e-6)
+    np.testing.assert_allclose(node_values(heatmap(fig, "merged")), lt.merged[0], rtol=1e-6)
+    np.testing.assert_allclose(node_values(heatmap(fig, "y")), tr.probs[0], rtol=1e-6)
+    # seed 000's step 1 forward, printed to 3 decimals in the cells
+    assert fwd[0].round(3).tolist() == [0.327, 0.635]
+    assert heatmap(fig, "fwd").texttemplate == "%{z:.3f}"
+    # hover: the whole vector of h_2 forward
+    hover = trace_named(fig, "fwd vectors").text
+    assert "h<sub>2</sub><sup>(fwd)</sup>" in hover[1] and "[0.758, 0.958]" in hover[1]
+
+
+def test_columns_and_rows_follow_the_seed_drawing():
+    fig = arrows_figure(seed_trace())
+    ys = {name: float(np.mean(as_array(heatmap(fig, name).y))) for name in ("x", "fwd", "bwd", "merged", "y")}
+    assert ys["x"] > ys["fwd"] > ys["bwd"] > ys["merged"] > ys["y"]  # inputs on top, outputs at the bottom
+    centres = lambda name: as_array(heatmap(fig, name).x).reshape(-1, 2).mean(axis=1).round(6).tolist()
+    assert centres("x") == [1, 2, 3]
+    assert centres("fwd") == [1, 2, 3, 4]      # h_n[0] on the right
+    assert centres("bwd") == [0, 1, 2, 3]      # h_n[1] on the left
+    ticks = dict(zip(fig.layout.xaxis.tickvals, fig.layout.xaxis.ticktext))
+    assert ticks[0] == "h_n[1]" and ticks[4] == "h_n[0]" and ticks[2].endswith("love")
+
+
+def test_large_vectors_are_strips_without_numbers():
+    tr = random_trace(12, h=16)
+    fig = arrows_figure(tr)
+    assert heatmap(fig, "fwd").texttemplate is None
+    assert as_array(heatmap(fig, "fwd").z).shape == (16, 2 * 13 - 1)
+    np.testing.assert_allclose(node_values(heatmap(fig, "bwd"))[1:], tr.layers[0].bwd.h[0], rtol=1e-6)
+
+
+# ---------------------------------------------------------------- arrows
+
+def test_arrows_point_the_right_way():
+    fig = arrows_figure(seed_trace())
+    fwd = polylines(trace_named(fig, "forward recurrence"))
+    bwd = polylines(trace_named(fig, "backward recurrence"))
+    assert len(fwd) == 4 and len(bwd) == 4  # T arrows into the nodes + one into the final state
+    assert all(line[-1][0] > line[0][0] for line in fwd)   # left to right
+    assert all(line[-1][0] < line[0][0] for line in bwd)   # right to left
+    assert max(line[-1][0] for line in fwd) > 3.5          # the last one ends at h_n[0] (x = 4)
+    assert min(line[-1][0] for line in bwd) < 0.5          # ... and at h_n[1] (x = 0)
+    tips = trace_named(fig, "forward recurrence").marker.symbol
+    assert set(s for s in tips if s != "circle") == {"triangle-right"}
+    inputs = polylines(trace_named(fig, "x_t feeds both directions"))
+    assert len(inputs) == 6 and all(line[-1][1] < line[0][1] for line in inputs)  # downwards
+
+
+# ---------------------------------------------------------------- frames
+
+@pytest.mark.parametrize("order, labels", [
+    (SEQUENTIAL, ["→1", "→2", "→3", "←3", "←2", "←1", "merge"]),
+    (PARALLEL, ["→1 ←3", "→2 ←2", "→3 ←1", "merge"]),
+])
+def test_frames_follow_the_order_and_touch_only_the_animated_traces(order, labels):
+    fig = arrows_figure(seed_trace(), order=order)
+    assert [s.label for s in fig.layout.sliders[0].steps] == labels
+    assert len(fig.frames) == len(labels)
+    for frame in fig.frames:
+        assert list(frame.traces) == ANIMATED and len(frame.data) == len(ANIMATED)
+    assert [s.args[0][0] for s in fig.layout.sliders[0].steps] == [f.name for f in fig.frames]
+    assert fig.layout.updatemenus[0].buttons[0].label == "▶ Play"
+
+
+def test_frame_captions_carry_the_step_arithmetic():
+    tr = seed_trace()
+    fig = arrows_figure(tr)
+    first = fig.frames[0].data[CAPTION_I].text[0]
+    # seed 000's step 1 forward: 0.5×0.1 + 0.3×0.3 + 0.2×0.5 + 0 + 0.1 -> tanh(0.34) = 0.327
+    assert "0.5×0.1 + 0.3×0.3 + 0.2×0.5" in first and "tanh(0.34) = <b>0.327</b>" in first
+    fourth = fig.frames[3].data[CAPTION_I].text[0]  # backward, t = 3
+    assert "backward, t = 3" in fourth
+    assert f"<b>{round(tr.layers[0].bwd.h[0, 2, 0], 3)}</b>" in fourth
+    assert "h_n = (h<sub>3</sub>" in fig.frames[-1].data[CAPTION_I].text[0]
+
+
+def test_frame_highlight_boxes_the_node_being_computed():
+    fig = arrows_figure(seed_trace())
+    y_fwd, y_bwd = float(np.mean(as_array(heatmap(fig, "fwd").y))), float(np.mean(as_array(heatmap(fig, "bwd").y)))
+    for k, (kind, t) in enumerate([("fwd", 1), ("fwd", 2), ("fwd", 3), ("bwd", 3), ("bwd", 2), ("bwd", 1)]):
+        data = fig.frames[k].data
+        hl = data[HL_FWD_I] if kind == "fwd" else data[HL_BWD_I]
+        other = data[HL_BWD_I] if kind == "fwd" else data[HL_FWD_I]
+        box = [line for line in polylines(hl) if len(line) == 5][0]
+        xs, ys = zip(*box)
+        assert abs(np.mean(xs[:4]) - t) < 1e-9
+        assert abs(np.mean(ys[:4]) - (y_fwd if kind == "fwd" else y_bwd)) < 1e-9
+        assert len(other.x) == 0 or kind == "bwd"  # forward frames highlight nothing backward
+
+
+def test_veil_covers_what_is_not_computed_yet():
+    fig = arrows_figure(seed_trace())
+    rects = lambda k: polylines(fig.frames[k].data[VEIL_I])
+    assert len(rects(0)) == 3            # rest of forward, all backward, merged + outputs
+    assert len(rects(2)) == 2            # forward done
+    assert len(rects(len(fig.frames) - 1)) == 0
+
+
+def test_payload_grows_linearly_with_T():
+    sizes = {T: len(arrows_figure(random_trace(T, h=8)).to_json()) for T in (15, 30, 60)}
+    assert 1.6 < sizes[30] / sizes[15] < 2.4
+    assert 1.6 < sizes[60] / sizes[30] < 2.4
+    frames = {T: len(json.dumps(arrows_figure(random_trace(T, h=8)).to_dict()["frames"])) for T in (30, 60)}
+    assert frames[60] / frames[30] < 2.4  # frames carry O(1) each, not the whole diagram
+
+
+# ---------------------------------------------------------------- dependencies
+
+def test_dependency_boxes_for_a_chosen_token():
+    fig = arrows_figure(random_trace(6), focus=2)
+    y = {name: float(np.mean(as_array(heatmap(fig, name).y))) for name in ("x", "fwd", "bwd", "merged")}
+    boxes = lambda name: sorted((round(np.mean([p[0] for p in b[:4]]), 6), round(np.mean([p[1] for p in b[:4]]), 6))
+                                for b in polylines(next(t for t in fig.data if t.name.startswith(name))))
+    assert boxes("reaches h<sub>3</sub><sup>(fwd)</sup>") == sorted(
+        [(t, y["x"]) for t in (1, 2, 3)] + [(t, y["fwd"]) for t in (1, 2, 3)])
+    assert boxes("reaches h<sub>3</sub><sup>(bwd)</sup>") == sorted(
+        [(t, y["x"]) for t in (3, 4, 5, 6)] + [(t, y["bwd"]) for t in (3, 4, 5, 6)])
+    assert (3, y["merged"]) in boxes("m<sub>3</sub>")
+    none = arrows_figure(random_trace(6))
+    assert all(len(t.x) == 0 for t in none.data if t.name and t.name.startswith("reaches"))
+
+
+# ---------------------------------------------------------------- other shapes of model
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_gated_cells(cell):
+    tr = random_trace(5, h=3, cell=cell)
+    fig = arrows_figure(tr, step=0)
+    np.testing.assert_allclose(node_values(heatmap(fig, "fwd"))[:5], tr.layers[0].fwd.h[0], rtol=1e-6)
+    cap = fig.data[CAPTION_I].text[0]
+    assert ("(1 − z)·n" in cap) if cell == "gru" else ("c = f·c<sub>prev</sub>" in cap)
+
+
+def test_unidirectional_and_ragged():
+    uni = presets.random_model("rnn", d=3, h_f=2, h_b=None, q=2, seed=1)
+    tr = run(uni, np.random.default_rng(1).normal(size=(4, 3)))
+    fig = arrows_figure(tr)
+    assert {t.name for t in fig.data if t.type == "heatmap"} == {"x", "fwd", "y"}
+    assert [s.label for s in fig.layout.sliders[0].steps] == ["→1", "→2", "→3", "→4", "merge"]
+    rag = random_trace(5, lengths=[5, 3])
+    fig = arrows_figure(rag, b=1)
+    bwd = node_values(heatmap(fig, "bwd"))
+    assert bwd.shape[0] == 4  # h_n[1] + three real steps
+    np.testing.assert_allclose(bwd[1:], rag.layers[0].bwd.h[1, :3], rtol=1e-6)
+    np.testing.assert_allclose(bwd[0], rag.layers[0].bwd.final_h[1], rtol=1e-6)
+
+
+# ---------------------------------------------------------------- merged strips and final state
+
+def test_concat_strip_is_forward_then_backward():
+    tr = seed_trace()
+    fig = merge_figure(tr)
+    z = as_array(fig.data[0].z)
+    lt = tr.layers[0]
+    np.testing.assert_allclose(z[:, :2], lt.fwd.h[0], rtol=1e-6)
+    assert np.all(np.isnan(z[:, 2]))                       # the seam between the halves
+    np.testing.assert_allclose(z[:, 3:], lt.bwd.h[0], rtol=1e-6)
+    texts = " ".join(a.text for a in fig.layout.annotations)
+    assert "output[:, t, :2]" in texts and "output[:, t, 2:]" in texts
+    assert "h_n[0]" in texts and "h_n[1]" in texts
+
+
+@pytest.mark.parametrize("merge, symbol", [("sum", "+"), ("mul", "⊙"), ("ave", "avg")])
+def test_sum_mul_ave_draw_the_operation(merge, symbol):
+    tr = random_trace(4, merge=merge)
+    fig = merge_figure(tr)
+    z = as_array(fig.data[0].z)
+    lt = tr.layers[0]
+    np.testing.assert_allclose(z[:, 8:11], lt.merged[0], rtol=1e-6)
+    assert {f"<b>{symbol}</b>", "<b>=</b>"} <= {a.text for a in fig.layout.annotations}
+
+
+def test_final_state_rows_map_pytorch_and_keras():
+    tr = seed_trace()
+    rows = {r.expression: r for r in final_state_rows(tr)}
+    lt = tr.layers[0]
+    assert rows["h_n[0][0]"].same and rows["h_n[0][0]"].same_as == "output[0, 2, :2]"
+    assert rows["h_n[1][0]"].same and rows["h_n[1][0]"].same_as == "output[0, 0, 2:]"
+    np.testing.assert_array_equal(rows["h_n[1][0]"].values, lt.bwd.h[0, 0])
+    trap = rows["output[0, 2, 2:]"]
+    assert trap.same is False and "NOT h_n[1]" in trap.meaning
+    keras = [r for r in final_state_rows(tr) if r.framework == "Keras"]
+    np.testing.assert_array_equal(keras[0].values, lt.fwd.h[0, 2])
+    np.testing.assert_array_equal(keras[1].values, lt.bwd.h[0, 0])
+    np.testing.assert_array_equal(keras[2].values, np.concatenate([lt.fwd.h[0, 2], lt.bwd.h[0, 0]]))

@@ -208,9 +208,8 @@ def step_view(trace, tokens: list[str]) -> None:
                          format_func=lambda i: f"{i + 1} · {tokens[i]}", key="t_slider")
     st.session_state["t"] = t
     layer = trace.layers[-1]
-    cols = st.columns(len(layer.directions))
-    for col, d in zip(cols, layer.directions):
-        with col:
+    for d in layer.directions:
+        with st.container(border=True):
             arrow = "→ forward (reads x_1 … x_t)" if d.name == "forward" else "← backward (reads x_T … x_t)"
             st.markdown(f"**{arrow}**")
             for line in explain_latex(d, t):

@@ -1,0 +1,126 @@
+"""AppTest: the Arrows diagram page (app/views/diagram.py), reached through the entry file."""
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from app.workspace import Workspace  # noqa: E402
+from birnn_core import presets, run  # noqa: E402
+
+ENTRY = ROOT / "app" / "streamlit_app.py"
+
+
+def open_page(workspace: Workspace | None = None) -> AppTest:
+    at = AppTest.from_file(str(ENTRY), default_timeout=60)
+    if workspace is not None:
+        at.session_state["workspace"] = workspace
+        at.session_state["ws_version"] = 1
+    at.run()
+    at.switch_page("views/diagram.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def array(v) -> np.ndarray:
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(n) for n in str(v.get("shape", a.size)).split(",")]).astype(np.float64)
+    return np.asarray(v, dtype=np.float64)
+
+
+def row_nodes(spec: dict, name: str) -> np.ndarray:
+    (hm,) = [t for t in spec["data"] if t["type"] == "heatmap" and t.get("name") == name]
+    return array(hm["z"])[::-1, 0::2].T
+
+
+def test_seed_diagram_shows_the_trace_numbers():
+    at = open_page()
+    assert [t.value for t in at.title] == ["Arrows diagram"]
+    assert not at.error
+    diagram, strips = specs(at)
+    ex = presets.seed_example()
+    tr = run(ex.model, ex.embeddings, tokens=ex.tokens)
+    np.testing.assert_allclose(row_nodes(diagram, "fwd")[:3], tr.layers[0].fwd.h[0], rtol=1e-6)
+    np.testing.assert_allclose(row_nodes(diagram, "bwd")[1:], tr.layers[0].bwd.h[0], rtol=1e-6)
+    assert len(diagram["frames"]) == 7
+    assert diagram["layout"]["sliders"][0]["active"] == 6  # opens on the last step: all computed
+    z = array(strips["data"][0]["z"])
+    np.testing.assert_allclose(z[:, 3:], tr.layers[0].bwd.h[0], rtol=1e-6)
+    table = "\n".join(m.value for m in at.markdown)
+    assert "`h_n[1][0]`" in table and "`output[0, 0, 2:]`" in table and "✗ different" in table
+    # the step's equation as LaTeX: the merge step has none, step 1 forward has the seed's 0.327
+    assert not at.latex
+
+
+def test_stepper_moves_the_figure_and_the_latex():
+    at = open_page()
+    at.select_slider(key="diagram_step").set_value(0).run()
+    assert not at.exception
+    (diagram, _) = specs(at)
+    assert diagram["layout"]["sliders"][0]["active"] == 0
+    assert "tanh(0.34) = <b>0.327</b>" in diagram["data"][4]["text"][0]
+    assert any("0.327" in l.value and "0.34" in l.value for l in at.latex)
+    at.button(key="diagram_next").click().run()
+    assert at.select_slider(key="diagram_step").value == 1
+    assert specs(at)[0]["layout"]["sliders"][0]["active"] == 1
+    at.button(key="diagram_back").click().run()
+    at.button(key="diagram_back").click().run()  # clamped at the first step
+    assert at.select_slider(key="diagram_step").value == 0
+
+
+def test_order_and_dependency_choice():
+    at = open_page()
+    at.radio(key="diagram_order").set_value("parallel").run()
+    (diagram, _) = specs(at)
+    assert [s["label"] for s in diagram["layout"]["sliders"][0]["steps"]] == ["→1 ←3", "→2 ←2", "→3 ←1", "merge"]
+    at.selectbox(key="diagram_focus").set_value(1).run()
+    (diagram, _) = specs(at)
+    fwd_dep = [t for t in diagram["data"] if t.get("name", "").startswith("reaches h<sub>2</sub><sup>(fwd)")]
+    assert len(fwd_dep) == 1 and sum(x is None for x in fwd_dep[0]["x"]) == 3  # 4 boxes: x_1, x_2, h_1, h_2
+    assert any("has read x_1..x_2" in m.value for m in at.markdown)
+
+
+def test_an_edit_on_the_shared_workspace_shows_here():
+    ws = Workspace.from_example(presets.seed_example())
+    ws.fwd.W[0, 0] = 1.5
+    ws.tie = False
+    at = open_page(ws)
+    tr = run(ws.model(), ws.embeddings, tokens=ws.tokens)
+    (diagram, _) = specs(at)
+    np.testing.assert_allclose(row_nodes(diagram, "fwd")[0], tr.layers[0].fwd.h[0, 0], rtol=1e-6)
+    assert abs(tr.layers[0].fwd.h[0, 0, 0] - 0.327) > 0.01  # the edit changed h_1 forward
+
+
+def test_sum_merge_and_a_long_sentence():
+    ex = presets.random_example(tokens=[f"w{i}" for i in range(40)], h=8, d=4)
+    ws = Workspace.from_example(ex).resized(merge="sum")
+    at = open_page(ws)
+    assert not at.error
+    diagram, strips = specs(at)
+    assert len(diagram["frames"]) == 81
+    assert "<b>+</b>" in [a["text"] for a in strips["layout"]["annotations"]]
+
+
+def test_an_invalid_workspace_keeps_the_last_diagram_and_says_why():
+    at = open_page()
+    ws = Workspace.from_example(presets.seed_example())
+    ws.fwd.W = np.zeros((2, 5))  # W_f must be (h_f, d) = (2, 3)
+    at.session_state["workspace"] = ws
+    at.session_state["ws_version"] = 99
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert len(specs(at)) == 2  # the last valid trace is still drawn

@@ -788,6 +788,18 @@ def seed_002_checks() -> list[SeedCheck]:
         "Batch and time steps pass through unchanged; only the feature axis becomes units. "
         f"The parameter count does not depend on them: still {_fmt(total_params(spec, 'Keras'))}.",
     ))
+    bi = RecurrentSpec(batch_size=1, time_steps=3, features=5, units=64, cell="LSTM",
+                       bidirectional=True)
+    checks.append(SeedCheck(
+        "Bidirectional(LSTM(64, return_sequences=True)) on (1, 3, 5)",
+        "bidirectional_rnn = tf.keras.layers.Bidirectional(\n"
+        "    tf.keras.layers.LSTM(64, return_sequences=True))(input_data)",
+        "(the seed prints no shape)",
+        f"{_shape_text(_shape_of(bi))}; {_fmt(total_params(bi, 'Keras'))} parameters",
+        "matches",
+        "merge_mode defaults to concat: 64 forward + 64 backward units per step. Two LSTMs with "
+        "their own weights: " + param_counts(bi, "Keras")[0].arithmetic + ".",
+    ))
     cells_spec = RecurrentSpec(batch_size=1, time_steps=3, features=5, units=64, cell="LSTM",
                                num_layers=2, return_sequences=False)
     stacked = _shape_of(cells_spec)
@@ -844,4 +856,119 @@ def seed_002_checks() -> list[SeedCheck]:
         "    step = to_features(output)                  # (1, 1, 5)\n"
         "print(sequence[-1].shape)                       # (1, 1, 5)",
     ))
+    checks.append(_seed_parameter_examples())
+    ret = RecurrentSpec(batch_size=1, time_steps=40, features=64, units=128, cell="SimpleRNN",
+                        return_sequences=False, return_state=True)
+    out, state = keras_outputs(ret)
+    checks.append(SeedCheck(
+        "return_state=True in a Sequential model",
+        "model.add(SimpleRNN(units=128, return_state=True, input_shape=(40, 64)))",
+        "returns both the output sequence and the last state",
+        f"the last output {_none_batch(out.shape)} and the last state {_none_batch(state.shape)}, "
+        "not the sequence; and not inside a Sequential model",
+        "wrong",
+        "Without return_sequences=True the output is the last step's output, not the sequence; "
+        "for SimpleRNN it equals the returned state. The layer returns two tensors, and a "
+        "Sequential model needs one per layer (tf.keras raises \"All layers in a Sequential "
+        "model should have a single output tensor. For multi-output layers, use the functional "
+        f"API.\"). Parameters: {param_counts(ret, 'Keras')[0].arithmetic}.",
+        "inputs = tf.keras.Input(shape=(40, 64))\n"
+        "output, state = tf.keras.layers.SimpleRNN(128, return_state=True)(inputs)\n"
+        "# output: (None, 128), state: (None, 128)\n"
+        "seq, state = tf.keras.layers.SimpleRNN(\n"
+        "    128, return_sequences=True, return_state=True)(inputs)\n"
+        "# seq: (None, 40, 128), state: (None, 128)",
+    ))
+    checks.append(SeedCheck(
+        "Custom cell: AbstractRNNCell",
+        "class MyRNNCell(tf.keras.layers.AbstractRNNCell):\n"
+        "    def __init__(self, units):\n"
+        "        super(MyRNNCell, self).__init__()\n"
+        "        self.units = units\n"
+        "    def call(self, inputs, state):\n"
+        "        new_state = inputs + state\n"
+        "        output = new_state\n"
+        "        return output, new_state\n"
+        "rnn_layer = tf.keras.layers.RNN(MyRNNCell(64), return_sequences=True)(input_data)",
+        "(the seed prints no shape)",
+        "Does not run. Fixed as below: (1, 3, 64), 320 parameters",
+        "wrong",
+        "An RNN cell must say how big its state is (the `state_size` property, which "
+        "AbstractRNNCell leaves abstract), so RNN(MyRNNCell(64)) cannot create the (1, 64) "
+        "initial state. And `inputs + state` adds 5 features to 64 units: the input has to be "
+        "mapped to 64 first, with a kernel of shape (5, 64) (5 × 64 = 320 parameters). The "
+        "state also arrives as a list, one tensor per state.",
+        "class MyRNNCell(tf.keras.layers.AbstractRNNCell):\n"
+        "    def __init__(self, units, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.units = units\n"
+        "\n"
+        "    @property\n"
+        "    def state_size(self):\n"
+        "        return self.units\n"
+        "\n"
+        "    @property\n"
+        "    def output_size(self):\n"
+        "        return self.units\n"
+        "\n"
+        "    def build(self, input_shape):               # input_shape: (batch, 5)\n"
+        "        self.kernel = self.add_weight(shape=(input_shape[-1], self.units),\n"
+        "                                      name=\"kernel\")  # (5, 64)\n"
+        "\n"
+        "    def call(self, inputs, states):\n"
+        "        new_state = tf.matmul(inputs, self.kernel) + states[0]  # (batch, 64)\n"
+        "        return new_state, [new_state]\n"
+        "\n"
+        "rnn_layer = tf.keras.layers.RNN(MyRNNCell(64), return_sequences=True)(input_data)\n"
+        "print(rnn_layer.shape)  # (1, 3, 64)",
+    ))
     return checks
+
+
+def _none_batch(shape: Sequence[int]) -> str:
+    """A Keras shape with an unknown batch, as model.summary() prints it: (None, 64)."""
+    return _shape_text(("None",) + tuple(shape[1:]))
+
+
+# The seed's "parameters of recurrent layers" examples: units, input_shape=(T, d), extra args.
+SEED_PARAMETER_EXAMPLES = (
+    (64, (10, 32), False, ""),
+    (128, (20, 64), False, "activation='tanh'"),
+    (32, (8, 16), False, "use_bias=True"),
+    (64, (15, 128), False, "kernel_regularizer=l2(0.01)"),
+    (128, (25, 32), False, "recurrent_regularizer=l1(0.001)"),
+    (32, (12, 64), False, "bias_regularizer=l1_l2(l1=0.001, l2=0.01)"),
+    (64, (30, 128), True, "return_sequences=True"),
+)
+
+
+def seed_parameter_examples() -> list[tuple[str, str, int, str]]:
+    """(the seed's layer, output shape with batch None, parameters, arithmetic) per example."""
+    rows = []
+    for units, (T, d), seq, extra in SEED_PARAMETER_EXAMPLES:
+        spec = RecurrentSpec(batch_size=1, time_steps=T, features=d, units=units,
+                             cell="SimpleRNN", return_sequences=seq)
+        count = param_counts(spec, "Keras")[0]
+        args = ", ".join(a for a in (f"units={units}", extra, f"input_shape=({T}, {d})") if a)
+        rows.append((f"SimpleRNN({args})", _none_batch(keras_outputs(spec)[0].shape), count.total, count.arithmetic))
+    return rows
+
+
+def _seed_parameter_examples() -> SeedCheck:
+    lines = ["| layer | output shape | parameters |", "|---|---|---|"]
+    lines += [f"| `{layer}` | `{shape}` | {arith} |"
+              for layer, shape, _, arith in seed_parameter_examples()]
+    return SeedCheck(
+        "The parameter examples (units, activation, use_bias, regularizers, return_sequences)",
+        "model.add(SimpleRNN(units=64, input_shape=(10, 32)))\n"
+        "model.add(SimpleRNN(units=128, activation='tanh', input_shape=(20, 64)))\n"
+        "...",
+        "what each argument means (no shapes printed)",
+        "as described; shapes and counts below",
+        "matches",
+        "input_shape=(T, d) leaves the batch out, so Keras shows it as None. Without "
+        "return_sequences only the last step comes out. Regularizers add to the loss, not to "
+        "the parameters. (Each line builds its own model: stacked in one Sequential, the "
+        "second layer would receive a 2-D output where it needs (batch, time, features).)\n\n"
+        + "\n".join(lines),
+    )

@@ -23,6 +23,7 @@ from birnn_core.shapes import (
     param_counts,
     regularization_penalty,
     seed_002_checks,
+    seed_parameter_examples,
     shape_flow,
     torch_caveats,
     torch_code,
@@ -227,10 +228,38 @@ def test_seed_002_examples():
     assert keras_outputs(stacked)[0].shape == (1, 64)
     # 4*64*(5+64+1) + 4*64*(64+64+1)
     assert total_params(stacked, "Keras") == 17_920 + 33_024
+    bi = RecurrentSpec(batch_size=1, time_steps=3, features=5, units=64, cell="LSTM",
+                       bidirectional=True)
+    assert keras_outputs(bi)[0].shape == (1, 3, 128)
     wrong = [c for c in seed_002_checks() if c.verdict == "wrong"]
     assert [c.title for c in wrong] == ["StackedRNNCells with two LSTMs",
-                                        "RNN sequence generation loop"]
+                                        "RNN sequence generation loop",
+                                        "return_state=True in a Sequential model",
+                                        "Custom cell: AbstractRNNCell"]
     assert "(1, 64)" in wrong[0].correct and "LSTMCell" in wrong[0].corrected_code
+    assert "(None, 128)" in wrong[2].correct
+    assert "state_size" in wrong[3].corrected_code and "320 parameters" in wrong[3].correct
+
+
+def test_seed_parameter_examples_by_hand():
+    # units * (d + units + 1), d from input_shape=(T, d)
+    expected = [
+        ("SimpleRNN(units=64, input_shape=(10, 32))", "(None, 64)", 64 * 32 + 64 * 64 + 64),
+        ("SimpleRNN(units=128, activation='tanh', input_shape=(20, 64))", "(None, 128)",
+         128 * 64 + 128 * 128 + 128),
+        ("SimpleRNN(units=32, use_bias=True, input_shape=(8, 16))", "(None, 32)",
+         32 * 16 + 32 * 32 + 32),
+        ("SimpleRNN(units=64, kernel_regularizer=l2(0.01), input_shape=(15, 128))",
+         "(None, 64)", 64 * 128 + 64 * 64 + 64),
+        ("SimpleRNN(units=128, recurrent_regularizer=l1(0.001), input_shape=(25, 32))",
+         "(None, 128)", 128 * 32 + 128 * 128 + 128),
+        ("SimpleRNN(units=32, bias_regularizer=l1_l2(l1=0.001, l2=0.01), "
+         "input_shape=(12, 64))", "(None, 32)", 32 * 64 + 32 * 32 + 32),
+        ("SimpleRNN(units=64, return_sequences=True, input_shape=(30, 128))",
+         "(None, 30, 64)", 64 * 128 + 64 * 64 + 64),
+    ]
+    assert [r[:3] for r in seed_parameter_examples()] == expected
+    assert [r[2] for r in expected] == [6_208, 24_704, 1_568, 12_352, 20_608, 3_104, 12_352]
 
 
 def test_seed_generation_loop_fix_shapes_in_torch():
@@ -249,7 +278,7 @@ def test_seed_generation_loop_fix_shapes_in_torch():
         assert tuple(step.shape) == (1, 1, 5)
         with pytest.raises(RuntimeError):
             rnn(torch.randn(1, 3, 64))  # feeding 64 units back into a 5-feature layer fails
-    check = seed_002_checks()[-1]
+    check = next(c for c in seed_002_checks() if c.title == "RNN sequence generation loop")
     assert "(1, 1, 5)" in check.correct
 
 

@@ -136,3 +136,19 @@ def test_reads_the_model_the_step_by_step_page_left_in_the_session():
     assert any("Step by step page's current model" in c.value for c in at.caption)
     # Its default model is the seed's: 0.01 * (2 * 1.39) + 0.01 * (2 * 1.58)
     assert "**Total penalty: 0.0594**" in _markdown(at)
+
+
+def test_shape_flow_dot_links_every_layer_to_h_n_in_pytorch_only():
+    from app.figures_shapes import shape_flow_dot
+    from birnn_core.shapes import RecurrentSpec, shape_flow
+
+    spec = RecurrentSpec(cell="LSTM", bidirectional=True, num_layers=3, return_state=True)
+    torch_dot = shape_flow_dot(shape_flow(spec, "PyTorch"), "PyTorch")
+    # outputs of the top layer: out0 = output, out1 = h_n, out2 = c_n
+    assert 'out1 [label="h_n  (6, 1, 64)"' in torch_dot
+    for layer in (1, 2, 3):
+        assert f"layer{layer} -> out1 [style=dashed];" in torch_dot
+        assert f"layer{layer} -> out2 [style=dashed];" in torch_dot
+    keras_dot = shape_flow_dot(shape_flow(spec, "Keras"), "Keras")
+    assert "layer1 -> out" not in keras_dot and "layer3 -> out1 [style=dashed];" in keras_dot
+    assert 'seq1 [label="(1, 3, 128)"' in keras_dot

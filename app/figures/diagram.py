@@ -36,7 +36,7 @@ MAX_NUMBERED_T = 20           # ... and up to this many time steps
 CAPTION_UNITS = 4             # units of the equation shown in the caption
 HALF_W, HALF_H = 0.3, 0.32    # node half-width (x units) and half-height (row units)
 ROW_PX = 112                  # pixels per row
-CAPTION_ROWS = 1.55           # room under the diagram for the step's equation (in rows)
+CAPTION_ROWS = 1.2           # room under the diagram for the step's equation (in rows)
 VEIL = "rgba(255,255,255,0.86)"
 
 SEQUENTIAL, PARALLEL = "sequential", "parallel"
@@ -582,8 +582,8 @@ def arrows_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: 
         height=height, margin={"l": 10, "r": 10, "t": 70 if L.T <= MAX_NUMBERED_T else 90, "b": 90},
         plot_bgcolor="white", paper_bgcolor="white", hovermode="closest", dragmode=False,
         font={"family": "Helvetica, Arial, sans-serif", "size": 12},
-        legend={"orientation": "h", "x": 1.0, "xanchor": "right", "y": -0.02, "yanchor": "top",
-                "bgcolor": "rgba(255,255,255,0.8)"},
+        legend={"orientation": "v", "x": 1.0, "xanchor": "right", "y": 0.0, "yanchor": "bottom",
+                "bgcolor": "rgba(255,255,255,0.85)"},
         xaxis={"range": [-0.6, L.T + 1.6], "side": "top", "tickvals": [t[0] for t in ticks],
                "ticktext": [t[1] for t in ticks], "showgrid": False, "zeroline": False, "fixedrange": True,
                "tickangle": 0 if L.T <= MAX_NUMBERED_T else -60, "automargin": True},
@@ -596,7 +596,7 @@ def arrows_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: 
                                   {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]},
                                   {"label": "⟲ From the start", "method": "animate",
                                    "args": [names, {**play, "fromcurrent": False}]}]}],
-        sliders=[{"active": k0, "x": 0.28, "len": 0.72, "y": -0.01, "yanchor": "top", "pad": {"t": 0},
+        sliders=[{"active": k0, "x": 0.36, "len": 0.64, "y": -0.01, "yanchor": "top", "pad": {"t": 0},
                   "currentvalue": {"prefix": "step ", "font": {"size": 12}}, "transition": {"duration": 0},
                   "steps": [{"label": s.label(), "method": "animate",
                              "args": [[names[k]], pause]} for k, s in enumerate(steps)]}],

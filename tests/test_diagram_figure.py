@@ -120,8 +120,10 @@ def test_arrows_point_the_right_way():
     assert all(line[-1][0] < line[0][0] for line in bwd)   # right to left
     assert max(line[-1][0] for line in fwd) > 3.5          # the last one ends at h_n[0] (x = 4)
     assert min(line[-1][0] for line in bwd) < 0.5          # ... and at h_n[1] (x = 0)
-    tips = trace_named(fig, "forward recurrence").marker.symbol
-    assert set(s for s in tips if s != "circle") == {"triangle-right"}
+    tips = trace_named(fig, "forward recurrence (tips)")
+    assert list(tips.marker.symbol) == ["triangle-right"] * 4
+    assert list(tips.x) == [line[-1][0] for line in fwd]   # one tip at the end of every arrow
+    assert list(trace_named(fig, "backward recurrence (tips)").marker.symbol) == ["triangle-left"] * 4
     inputs = polylines(trace_named(fig, "x_t feeds both directions"))
     assert len(inputs) == 6 and all(line[-1][1] < line[0][1] for line in inputs)  # downwards
 

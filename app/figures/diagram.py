@@ -438,10 +438,16 @@ def _row_hover(row: Row, marker_px: float) -> go.Scatter:
                       hoverlabel={"align": "left"})
 
 
-def _line_trace(p: Paths, color: str, width: float, name: str, dash: str = "solid", **kw) -> go.Scatter:
-    return go.Scatter(x=p.x, y=p.y, mode="lines+markers", name=name, hoverinfo="skip", showlegend=False,
-                      line={"color": color, "width": width, "dash": dash},
-                      marker={"size": p.size, "symbol": p.symbol, "color": color, "line": {"width": 0}}, **kw)
+def _line_trace(p: Paths, color: str, width: float, name: str, dash: str = "solid") -> list[go.Scatter]:
+    """The polylines, and their arrow tips as a separate markers-only trace (a marker per polyline
+    point, even of size 0, is an SVG node: at T = 60 that doubles the render time)."""
+    tips = [k for k, size in enumerate(p.size) if size]
+    return [go.Scatter(x=p.x, y=p.y, mode="lines", name=name, hoverinfo="skip", showlegend=False,
+                       line={"color": color, "width": width, "dash": dash}),
+            go.Scatter(x=[p.x[k] for k in tips], y=[p.y[k] for k in tips], mode="markers", name=f"{name} (tips)",
+                       hoverinfo="skip", showlegend=False,
+                       marker={"size": 9, "symbol": [p.symbol[k] for k in tips], "color": color,
+                               "line": {"width": 0}})]
 
 
 def _static_arrows(L: Layout) -> list[go.Scatter]:
@@ -463,14 +469,13 @@ def _static_arrows(L: Layout) -> list[go.Scatter]:
     _fwd_final(L, fwd)
     if L.bwd is not None:
         _bwd_final(L, bwd)
-    traces = [_line_trace(inputs, INPUT, 1.3, "x_t feeds both directions"),
-              _line_trace(fwd, FWD, 2, "forward recurrence"),
-              _line_trace(merge_f, FWD, 1, "forward half into the merge", dash="dot"),
-              _line_trace(out, OUT, 1.3, "merged vector into the output layer")]
-    if L.bwd is not None:
-        traces.insert(2, _line_trace(bwd, BWD, 2, "backward recurrence"))
-        traces.insert(4, _line_trace(merge_b, BWD, 1, "backward half into the merge", dash="dot"))
-    return traces
+    groups = [(inputs, INPUT, 1.3, "x_t feeds both directions", "solid"),
+              (fwd, FWD, 2, "forward recurrence", "solid"),
+              (bwd, BWD, 2, "backward recurrence", "solid"),
+              (merge_f, FWD, 1, "forward half into the merge", "dot"),
+              (merge_b, BWD, 1, "backward half into the merge", "dot"),
+              (out, OUT, 1.3, "merged vector into the output layer", "solid")]
+    return [t for p, color, width, name, dash in groups if p.x for t in _line_trace(p, color, width, name, dash)]
 
 
 def _outlines(L: Layout) -> list[go.Scatter]:
@@ -647,8 +652,14 @@ def merge_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: i
     for s, v in zip(starts, blocks):
         z[:, s:s + v.shape[1]] = v
     numbers = width <= 14 and T <= MAX_NUMBERED_T
+    # column widths: units 1, the concat seam narrow (one strip, two halves), operator gaps 1
+    seam = 0.3 if lt.merge == "concat" or hb is None else 1.0
+    widths = np.ones(width)
+    widths[np.all(np.isnan(z), axis=0)] = seam
+    E = np.concatenate([[-0.5], -0.5 + np.cumsum(widths)])   # E[c]: left edge of column c
+    mid = lambda c0, c1: float((E[c0] + E[c1]) / 2)          # centre of columns c0..c1-1
     ylabels = [f"{i + 1} · {L.tokens[i]}" for i in range(T)]
-    fig = go.Figure(go.Heatmap(z=z, x=np.arange(width), y=np.arange(T), zmin=-r, zmax=r,
+    fig = go.Figure(go.Heatmap(z=z, x=E, y=np.arange(T), zmin=-r, zmax=r,
                                colorscale=VALUE_SCALE, showscale=False, name="vectors",
                                texttemplate="%{z:.3f}" if numbers else None,
                                hovertemplate="t = %{y}<br>column %{x}: %{z:.4f}<extra></extra>",
@@ -660,33 +671,33 @@ def merge_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: i
         if lt.merge == "concat" and key in ("fwd", "bwd") and hb is not None:
             idx = f"output[:, t, :{H}]" if key == "fwd" else f"output[:, t, {H}:]"
             title = f"{title}<br><span style='font-size:11px'>{idx}</span>"
-        heads.append({"x": s + (k - 1) / 2, "y": -0.5, "text": f"<b>{title}</b>", "font": {"color": color},
+        heads.append({"x": mid(s, s + k), "y": -0.5, "text": f"<b>{title}</b>", "font": {"color": color},
                       "showarrow": False, "yanchor": "bottom", "xref": "x", "yref": "y"})
-        fig.add_shape(type="rect", x0=s - 0.5, x1=s + k - 0.5, y0=-0.5, y1=T - 0.5,
+        fig.add_shape(type="rect", x0=E[s], x1=E[s + k], y0=-0.5, y1=T - 0.5,
                       line={"color": color, "width": 2})
     if hb is not None and lt.merge in ("sum", "mul", "ave"):
         for s, sym in ((starts[1] - 1, MERGE_SYMBOL[lt.merge]), (starts[2] - 1, "=")):
-            heads.append({"x": s, "y": (T - 1) / 2, "text": f"<b>{sym}</b>", "showarrow": False,
+            heads.append({"x": mid(s, s + 1), "y": (T - 1) / 2, "text": f"<b>{sym}</b>", "showarrow": False,
                           "font": {"size": 18}, "xref": "x", "yref": "y"})
     # the final state inside the output sequence
-    fig.add_shape(type="rect", x0=starts[0] - 0.5, x1=starts[0] + H - 0.5, y0=T - 1.5, y1=T - 0.5,
+    fig.add_shape(type="rect", x0=E[starts[0]], x1=E[starts[0] + H], y0=T - 1.5, y1=T - 0.5,
                   line={"color": "#111", "width": 3, "dash": "dash"})
-    finals = [{"x": starts[0] + H - 0.5, "y": T - 1, "xanchor": "left", "showarrow": False,
-               "text": f" = h_n[0] (h<sub>{T}</sub><sup>(fwd)</sup>)", "xref": "x", "yref": "y",
-               "font": {"color": FWD}}]
+    finals = [{"x": mid(starts[0], starts[0] + H), "y": T - 0.5, "yanchor": "top", "showarrow": False,
+               "text": f"↑ h_n[0] = h<sub>{T}</sub><sup>(fwd)</sup>: the last row's forward half",
+               "xref": "x", "yref": "y", "font": {"color": FWD}}]
     if hb is not None:
         Hb = hb.shape[1]
         s = starts[1]
-        fig.add_shape(type="rect", x0=s - 0.5, x1=s + Hb - 0.5, y0=-0.5, y1=0.5,
+        fig.add_shape(type="rect", x0=E[s], x1=E[s + Hb], y0=-0.5, y1=0.5,
                       line={"color": "#111", "width": 3, "dash": "dash"})
-        finals.append({"x": s + Hb - 0.5, "y": 0, "xanchor": "left", "showarrow": False,
-                       "text": " = h_n[1] (h<sub>1</sub><sup>(bwd)</sup>)", "xref": "x", "yref": "y",
+        finals.append({"x": float(E[s + Hb]), "y": 0, "xanchor": "left", "showarrow": False,
+                       "text": " ← h_n[1] = h<sub>1</sub><sup>(bwd)</sup>: the FIRST row's backward half", "xref": "x", "yref": "y",
                        "font": {"color": BWD}})
     fig.update_layout(
         annotations=heads + finals,
         height=int(min(1400, max(260, 34 * T + 150))) if T <= MAX_NUMBERED_T else int(min(1400, 16 * T + 160)),
-        margin={"l": 10, "r": 130, "t": 60, "b": 10}, plot_bgcolor="white", paper_bgcolor="white",
-        xaxis={"visible": False, "range": [-0.6, width - 0.4], "fixedrange": True},
+        margin={"l": 10, "r": 300, "t": 60, "b": 40}, plot_bgcolor="white", paper_bgcolor="white",
+        xaxis={"visible": False, "range": [-0.6, float(E[-1]) + 0.1], "fixedrange": True},
         yaxis={"autorange": "reversed", "automargin": True, "tickvals": list(range(T)), "ticktext": ylabels, "fixedrange": True,
                "showgrid": False, "zeroline": False},
         font={"family": "Helvetica, Arial, sans-serif", "size": 12})

@@ -8,6 +8,9 @@ Session keys: "workspace" (Workspace), "ws_version" (int, bumped on every change
 """
 from __future__ import annotations
 
+import os
+import sys
+import time
 from dataclasses import dataclass
 
 import streamlit as st
@@ -78,3 +81,9 @@ def compute() -> Computation:
         result = Computation(None, str(e), e.direction, last_good)
     st.session_state["trace"], st.session_state["trace_version"] = result, version
     return result
+
+
+def log_rerun_ms(label: str, t0: float) -> None:
+    """Print a (fragment) rerun's script time to the server log when BIRNN_LOG_RERUN_MS is set."""
+    if os.environ.get("BIRNN_LOG_RERUN_MS"):
+        print(f"rerun_ms={(time.perf_counter() - t0) * 1e3:.2f} part={label}", file=sys.stderr, flush=True)

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+
+# The core's per-step matmuls are tiny: OpenBLAS threads only add overhead (and fight on 2 cores).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+_t0 = time.perf_counter()
 
 # Let the pages import `birnn_core` and the `app` helpers without `pip install -e .`.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -27,3 +32,8 @@ PAGES = [
 ]
 
 st.navigation(PAGES).run()
+# Server-side time of this rerun, for bench/bench_step_page.py (AppTest reads the session value, a
+# real server prints it to its log when BIRNN_LOG_RERUN_MS is set).
+st.session_state["_rerun_ms"] = (time.perf_counter() - _t0) * 1e3
+if os.environ.get("BIRNN_LOG_RERUN_MS"):
+    print(f"rerun_ms={st.session_state['_rerun_ms']:.2f} part=full", file=sys.stderr, flush=True)

@@ -36,13 +36,51 @@ def embeddings_frame(tokens: list[str], X: np.ndarray) -> pd.DataFrame:
     return df
 
 
+def blocks_frame(blocks: list[tuple[str, np.ndarray, str]], rows: list[str]) -> pd.DataFrame:
+    """Several matrices side by side in one table, e.g. [W | U | b]: row j holds unit j's weights.
+
+    blocks: (matrix name, (r, c) or (r,) values, column prefix); columns are named "W·x1", "b", ...
+    """
+    parts = []
+    for name, M, prefix in blocks:
+        M = np.asarray(M, dtype=np.float64).reshape(len(rows), -1)
+        sym = name.split("_")[0]
+        cols = [sym] if M.shape[1] == 1 and not prefix else [f"{sym}·{prefix}{j + 1}" for j in range(M.shape[1])]
+        parts.append(pd.DataFrame(M, index=rows, columns=cols))
+    return pd.concat(parts, axis=1)
+
+
+def parse_blocks(df: pd.DataFrame, blocks: list[tuple[str, tuple]]) -> list[np.ndarray]:
+    """Split an edited [W | U | b] frame back into its matrices; CellError names matrix[row][col]."""
+    try:
+        values = df.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        values = df.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    out, start = [], 0
+    for name, shape in blocks:
+        width = 1 if len(shape) == 1 else shape[1]
+        part = values[:, start:start + width]
+        bad = np.argwhere(~np.isfinite(part))
+        if len(bad):
+            i, j = (int(v) for v in bad[0])
+            where = f"{name}[{i + 1}]" if len(shape) == 1 else f"{name}[{i + 1}][{j + 1}]"
+            raise CellError(f"{where} (row {df.index[i]}) is empty: type a finite number. The results still "
+                            f"use the last valid values.")
+        out.append(part.reshape(shape))
+        start += width
+    return out
+
+
 class CellError(ValueError):
     """A cell of an editor that is not a finite number; the message says which and what to do."""
 
 
 def parse_matrix(df: pd.DataFrame, name: str) -> np.ndarray:
     """The numbers of an edited frame; raises CellError naming the first bad cell (1-based)."""
-    values = df.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    try:
+        values = df.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        values = df.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     bad = np.argwhere(~np.isfinite(values))
     if len(bad):
         i, j = (int(v) for v in bad[0])

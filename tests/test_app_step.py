@@ -20,7 +20,20 @@ def open_page(query: dict | None = None) -> AppTest:
     return at.run()
 
 
+TAB_OF = {"X": "Tokens & embeddings", "dir_f": "Forward weights", "dir_b": "Backward weights",
+          "head": "Output layer"}
+
+
 def edit(at: AppTest, key: str, rows: dict | None = None, added=None, deleted=None) -> AppTest:
+    """Seed an edit of the table ``key`` (e.g. "dir_f_0_0": table, generation, tab generation).
+
+    The forward table is [W_f | U_f | b_f] side by side: columns "W·x1".., "U·h1".., "b".
+
+    Only the open tab's tables exist, so the tab holding the table is opened first."""
+    tab = TAB_OF[key.rsplit("_", 2)[0]]
+    if at.session_state["edit_tab"] != tab:
+        at.session_state["edit_tab"] = tab
+        at.run()
     at.session_state[key] = {"edited_rows": rows or {}, "added_rows": added or [], "deleted_rows": deleted or []}
     return at.run()
 
@@ -48,7 +61,7 @@ def test_opens_on_the_seed_example():
 
 def test_edit_W_f_updates_h1_and_highlights_dependents():
     at = open_page()
-    edit(at, "W_f_0", {0: {"x1": 0.6}})
+    edit(at, "dir_f_0_0", {0: {"W·x1": 0.6}})
     no_exception(at)
     exact = np.tanh(0.6 * 0.1 + 0.3 * 0.3 + 0.2 * 0.5 + 0.1)
     assert f"{exact:.3f}" == "0.336" and r"\begin{bmatrix}0.336 \\ 0.635\end{bmatrix}" in latex(at)
@@ -58,7 +71,7 @@ def test_edit_W_f_updates_h1_and_highlights_dependents():
 
 def test_edit_of_x_k_changes_forward_from_k_and_backward_up_to_k():
     at = open_page()
-    edit(at, "X_0", {2: {"x1": 0.9}})   # x_3 ("AI")
+    edit(at, "X_0_0", {2: {"x1": 0.9}})   # x_3 ("AI")
     no_exception(at)
     body = states(at)
     rows = body.split("<tr")[3:]      # after the two header rows: t = 1, 2, 3
@@ -70,22 +83,22 @@ def test_edit_of_x_k_changes_forward_from_k_and_backward_up_to_k():
 
 def test_bad_cell_shows_message_and_keeps_last_values():
     at = open_page()
-    edit(at, "U_f_0", {1: {"h2": None}})
+    edit(at, "dir_f_0_0", {1: {"U·h2": None}})
     no_exception(at)
-    assert any("U_f (= U_b) row 2, column h2 is empty" in e.value for e in at.error)
+    assert any("U_f (= U_b)[2][2] (row 2) is empty" in e.value for e in at.error)
     assert r"\begin{bmatrix}0.327 \\ 0.635\end{bmatrix}" in latex(at)  # still the last valid computation
     # the user's other edits in the same table are not lost: fixing the cell applies them
-    edit(at, "U_f_0", {1: {"h2": 0.9}, 0: {"h1": 0.6}})
+    edit(at, "dir_f_0_0", {1: {"U·h2": 0.9}, 0: {"U·h1": 0.6}})
     assert not at.error
 
 
 def test_empty_token_list_and_missing_token():
     at = open_page()
-    edit(at, "X_0", deleted=[0, 1, 2])
+    edit(at, "X_0_0", deleted=[0, 1, 2])
     assert any("token list is empty" in e.value for e in at.error)
     assert ">0.327<" in states(at)
     at = open_page()
-    edit(at, "X_0", added=[{"token": "again"}])
+    edit(at, "X_0_0", added=[{"token": "again"}])
     assert any("Embeddings row 4, column x1 is empty" in e.value for e in at.error)
 
 
@@ -114,8 +127,8 @@ def test_long_sentence_is_capped_with_a_message():
 def test_overflow_is_reported_with_step_and_direction():
     at = open_page()
     at.selectbox(key="act_0").set_value("relu").run()
-    big = {i: {"h1": 1e200, "h2": 1e200} for i in range(2)}
-    edit(at, "U_f_0", big)  # an option change keeps the editors (no new keys)
+    big = {i: {"U·h1": 1e200, "U·h2": 1e200} for i in range(2)}
+    edit(at, "dir_f_0_0", big)  # an option change keeps the editors (no new keys)
     no_exception(at)
     assert any("overflowed at t = 3" in e.value for e in at.error)
 

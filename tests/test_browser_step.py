@@ -45,7 +45,7 @@ def states_table(page):
 def test_edit_W_f_changes_h1_forward_to_the_core_value(page, app_server):
     goto(page, app_server, "/step_by_step")
     expect(states_table(page)).to_contain_text("0.327")
-    edit_cell(page, forward_grid(page), 0, 0, 3, "0.9")
+    edit_cell(page, forward_grid(page), 0, 0, 6, "0.9")  # [W_f | U_f | b_f]: 3 + 2 + 1 columns
     ws = Workspace.from_example(presets.seed_example())
     ws.fwd.W[0, 0] = 0.9
     ws.bwd = ws.fwd.copy()
@@ -72,9 +72,9 @@ def test_shared_link_reproduces_the_numbers(page, app_server):
 def test_bad_cell_shows_message_and_keeps_old_values(page, app_server):
     goto(page, app_server, "/step_by_step")
     grid = forward_grid(page)
-    select_cell(page, grid, 1, 1, 3)
+    select_cell(page, grid, 1, 1, 6)
     page.keyboard.press("Delete")  # clears W_f[2][2]
     wait_for_app(page)
-    expect(page.get_by_text("W_f (= W_b) row 2, column x2 is empty")).to_be_visible()
+    expect(page.get_by_text("W_f (= W_b)[2][2] (row 2) is empty")).to_be_visible()
     expect(states_table(page).locator("tbody tr").first.locator("td").first).to_have_text("0.327")
     expect(page.get_by_text("Showing the last valid computation")).to_be_visible()

@@ -1,15 +1,17 @@
 """Step by step: edit embeddings and weights, watch every tanh value update, with the arithmetic."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import streamlit as st
 
-from birnn_core import ACTIVATIONS, CELL_NAMES, HEAD_ACTIVATIONS, MERGE_MODES, ValidationError, num, presets
+from birnn_core import ACTIVATIONS, CELL_NAMES, GATES, HEAD_ACTIVATIONS, MERGE_MODES, ValidationError, num, presets
 from birnn_core.explain import explain_latex, state_update_lines
 
 from app import exports
-from app.state import compute, get_workspace, set_workspace
-from app.tables import (CellError, embeddings_frame, matrix_frame, parse_embeddings, parse_matrix, row_labels,
+from app.state import compute, get_workspace, log_rerun_ms, set_workspace
+from app.tables import (CellError, blocks_frame, embeddings_frame, parse_blocks, parse_embeddings, row_labels,
                         states_html)
 from app.workspace import MAX_CLASSES, MAX_DIM, MAX_TOKENS, Workspace
 
@@ -102,96 +104,98 @@ def controls(ws: Workspace, gen: int) -> None:
         st.info(note)
 
 
-def editor(label: str, frame, key: str, **kw):
-    """One data_editor; returns the edited frame."""
-    return st.data_editor(frame, key=key, width="content", **kw)
-
-
-def edit_matrix(name: str, frame, key: str, current: np.ndarray, errors: list) -> np.ndarray:
-    """Editor + parse: the new values, or the current ones and an error shown beside the editor."""
-    st.caption(name)
-    edited = editor(name, frame, key)
+def edit_blocks(frame, key: str, blocks: list[tuple[str, np.ndarray]], errors: list) -> list[np.ndarray]:
+    """One table holding several matrices side by side; returns their new values, or the current ones
+    and an error shown right under the table."""
+    edited = st.data_editor(frame, key=key, width="content")
     try:
-        values = parse_matrix(edited, name)
-        return values.reshape(current.shape)
+        return parse_blocks(edited, [(name, M.shape) for name, M in blocks])
     except CellError as e:
         st.error(str(e))
         errors.append(str(e))
-        return current
+        return [M for _, M in blocks]
 
 
-def direction_editors(ws: Workspace, s: str, gen: int, frames: dict, errors: list):
-    """W, U, b editors for direction s ('f' or 'b'); returns (W, U, b)."""
+def direction_editors(ws: Workspace, s: str, gen: str, frames: dict, errors: list):
+    """[W | U | b] of direction s ('f' or 'b') in one table; returns (W, U, b)."""
     p = ws.fwd if s == "f" else ws.bwd
     name = (lambda m: f"{m}_f (= {m}_b)") if ws.tie else (lambda m: f"{m}_{s}")
-    cols = st.columns([ws.d + 1, p.hidden_size + 1, 2])
-    with cols[0]:
-        W = edit_matrix(name("W"), frames[f"W_{s}"], f"W_{s}_{gen}", p.W, errors)
-    with cols[1]:
-        U = edit_matrix(name("U"), frames[f"U_{s}"], f"U_{s}_{gen}", p.U, errors)
-    with cols[2]:
-        b = edit_matrix(name("b"), frames[f"b_{s}"], f"b_{s}_{gen}", p.b, errors)
-    return W, U, b
+    G = "" if ws.cell == "rnn" else f" Rows are the gate blocks {', '.join(GATES[ws.cell])} stacked, as PyTorch stores them."
+    st.caption(f"Row j holds unit j: W·x columns multiply x_t, U·h columns multiply h_prev, then + b. "
+               f"{name('W')} is ({p.W.shape[0]}, {ws.d}), {name('U')} is {p.U.shape}.{G}")
+    return edit_blocks(frames[f"dir_{s}"], f"dir_{s}_{gen}",
+                       [(name("W"), p.W), (name("U"), p.U), (name("b"), p.b)], errors)
 
 
 def build_frames(ws: Workspace) -> dict:
+    classes = [str(k + 1) for k in range(ws.q)]
     frames = {"X": embeddings_frame(ws.tokens, ws.embeddings),
-              "W_o": matrix_frame(ws.head_W, [str(k + 1) for k in range(ws.q)], "m"),
-              "b_o": matrix_frame(ws.head_b[:, None], [str(k + 1) for k in range(ws.q)], "b")}
+              "head": blocks_frame([("W_o", ws.head_W, "m"), ("b_o", ws.head_b, "")], classes)}
     for s, p in (("f", ws.fwd), ("b", ws.bwd)):
-        rows = row_labels(ws.cell, p.hidden_size)
-        frames[f"W_{s}"] = matrix_frame(p.W, rows, "x")
-        frames[f"U_{s}"] = matrix_frame(p.U, rows, "h")
-        frames[f"b_{s}"] = matrix_frame(p.b[:, None], rows, "b")
+        frames[f"dir_{s}"] = blocks_frame([("W", p.W, "x"), ("U", p.U, "h"), ("b", p.b, "")],
+                                          row_labels(ws.cell, p.hidden_size))
     return frames
 
 
+TABS = ["Tokens & embeddings", "Forward weights", "Backward weights", "Output layer"]
+
+
+def _tab_changed() -> None:
+    # Only the open tab's tables are rendered (speed); a table that reappears starts from the workspace.
+    st.session_state["tab_gen"] = st.session_state.get("tab_gen", 0) + 1
+
+
 def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str]]:
-    """All the tables; returns the workspace with every valid edit applied, and the errors."""
+    """The open tab's tables; returns the workspace with every valid edit applied, and the errors."""
+    gen = f"{gen}_{st.session_state.get('tab_gen', 0)}"
     if st.session_state.get("frames_gen") != gen:
         st.session_state["frames"], st.session_state["frames_gen"] = build_frames(ws), gen
     frames = st.session_state["frames"]
     errors: list[str] = []
     new = ws.copy()
-    tab_x, tab_f, tab_b, tab_o = st.tabs(["Tokens & embeddings", "Forward weights", "Backward weights",
-                                          "Output layer"])
-    with tab_x:
-        st.caption(f"One row per token (add or delete rows; at most {MAX_TOKENS}). Columns x1..x{ws.d} are "
-                   f"the embedding x_t.")
-        edited = st.data_editor(frames["X"], key=f"X_{gen}", num_rows="dynamic", hide_index=True,
-                                width="content")
-        try:
-            tokens, X, note = parse_embeddings(edited, MAX_TOKENS)
-            if note:
-                st.warning(note)
-            new.tokens, new.embeddings = tokens, X
-        except CellError as e:
-            st.error(str(e))
-            errors.append(str(e))
-        st.text_input("…or type a sentence (each new word gets a fixed pseudo-random embedding)",
-                      key="sentence", on_change=_use_sentence, placeholder="i went to the bank to sit down")
-        if st.session_state.get("sentence_msg"):
-            st.warning(st.session_state["sentence_msg"])
-    with tab_f:
-        new.fwd.W, new.fwd.U, new.fwd.b = direction_editors(ws, "f", gen, frames, errors)
-    with tab_b:
-        if ws.tie:
-            st.info("Tied: the backward direction uses the forward weights (W_b = W_f, U_b = U_f, b_b = b_f). "
-                    "Switch 'Tie' off to edit them apart.")
-        elif not ws.bidirectional:
-            st.info("Unidirectional: there is no backward direction.")
-        else:
-            new.bwd.W, new.bwd.U, new.bwd.b = direction_editors(ws, "b", gen, frames, errors)
-    with tab_o:
-        st.caption(f"y_t = {ws.head_activation}(W_o m_t + b_o), W_o is (q, m) = ({ws.q}, {ws.m}).")
-        c = st.columns([ws.m + 1, 2])
-        with c[0]:
-            new.head_W = edit_matrix("W_o", frames["W_o"], f"W_o_{gen}", ws.head_W, errors)
-        with c[1]:
-            new.head_b = edit_matrix("b_o", frames["b_o"], f"b_o_{gen}", ws.head_b, errors)
+    tab_x, tab_f, tab_b, tab_o = st.tabs(TABS, key="edit_tab", on_change=_tab_changed)
+    if tab_x.open:
+        with tab_x:
+            embeddings_editor(ws, new, gen, frames, errors)
+    if tab_f.open:
+        with tab_f:
+            new.fwd.W, new.fwd.U, new.fwd.b = direction_editors(ws, "f", gen, frames, errors)
+    if tab_b.open:
+        with tab_b:
+            if ws.tie:
+                st.info("Tied: the backward direction uses the forward weights (W_b = W_f, U_b = U_f, "
+                        "b_b = b_f). Switch 'Tie' off to edit them apart.")
+            elif not ws.bidirectional:
+                st.info("Unidirectional: there is no backward direction.")
+            else:
+                new.bwd.W, new.bwd.U, new.bwd.b = direction_editors(ws, "b", gen, frames, errors)
+    if tab_o.open:
+        with tab_o:
+            st.caption(f"y_t = {ws.head_activation}(W_o m_t + b_o): row k holds class k; W_o is (q, m) = "
+                       f"({ws.q}, {ws.m}), m = the merged vector's size.")
+            new.head_W, new.head_b = edit_blocks(frames["head"], f"head_{gen}",
+                                                 [("W_o", ws.head_W), ("b_o", ws.head_b)], errors)
     if ws.tie:
         new.bwd = new.fwd.copy()
     return new, errors
+
+
+def embeddings_editor(ws: Workspace, new: Workspace, gen: str, frames: dict, errors: list) -> None:
+    st.caption(f"One row per token (add or delete rows; at most {MAX_TOKENS}). Columns x1..x{ws.d} are "
+               f"the embedding x_t.")
+    edited = st.data_editor(frames["X"], key=f"X_{gen}", num_rows="dynamic", hide_index=True, width="content")
+    try:
+        tokens, X, note = parse_embeddings(edited, MAX_TOKENS)
+        if note:
+            st.warning(note)
+        new.tokens, new.embeddings = tokens, X
+    except CellError as e:
+        st.error(str(e))
+        errors.append(str(e))
+    st.text_input("…or type a sentence (each new word gets a fixed pseudo-random embedding)",
+                  key="sentence", on_change=_use_sentence, placeholder="i went to the bank to sit down")
+    if st.session_state.get("sentence_msg"):
+        st.warning(st.session_state["sentence_msg"])
 
 
 def _differs(a: Workspace, b: Workspace) -> bool:
@@ -212,8 +216,8 @@ def step_view(trace, tokens: list[str]) -> None:
         with st.container(border=True):
             arrow = "→ forward (reads x_1 … x_t)" if d.name == "forward" else "← backward (reads x_T … x_t)"
             st.markdown(f"**{arrow}**")
-            for line in explain_latex(d, t):
-                st.latex(line)
+            st.latex(r"\begin{aligned}" + r" \\[4pt] ".join("&" + line for line in explain_latex(d, t))
+                     + r"\end{aligned}")
             for line in state_update_lines(d, t):
                 st.caption(line)
     if layer.bwd is not None and layer.merged is not None:
@@ -287,21 +291,31 @@ if st.session_state.get("url_error"):
     st.warning(st.session_state["url_error"])
 gen = st.session_state.setdefault("gen", 0)
 controls(ws, gen)
-new_ws, errors = editors(ws, gen)
-if _differs(new_ws, ws):
-    set_workspace(new_ws)
-    ws = new_ws
-result = compute()
-if result.error:
-    st.error(result.error)
-trace = result.shown
-if trace is None:
-    st.stop()
-if errors or result.error:
-    st.caption("Showing the last valid computation until the problem above is fixed.")
-tokens = trace.tokens
-step_view(trace, tokens)
-st.subheader("All hidden states")
-st.html(states_html(trace, tokens, st.session_state.get("prev_trace"), st.session_state.get("t")))
-seed_check(ws, trace)
-share_and_export(ws, trace)
+
+
+@st.fragment
+def body(gen: int) -> None:
+    """Tables and results: a table edit or a step change reruns only this part of the page."""
+    t0 = time.perf_counter()
+    ws = get_workspace()
+    new_ws, errors = editors(ws, gen)
+    if _differs(new_ws, ws):
+        set_workspace(new_ws)
+        ws = new_ws
+    result = compute()
+    if result.error:
+        st.error(result.error)
+    trace = result.shown
+    if trace is None:
+        return
+    if errors or result.error:
+        st.caption("Showing the last valid computation until the problem above is fixed.")
+    step_view(trace, trace.tokens)
+    st.subheader("All hidden states")
+    st.html(states_html(trace, trace.tokens, st.session_state.get("prev_trace"), st.session_state.get("t")))
+    seed_check(ws, trace)
+    share_and_export(ws, trace)
+    log_rerun_ms("step_by_step.body", t0)
+
+
+body(gen)

@@ -310,9 +310,10 @@ def body(gen: int) -> None:
         return
     if errors or result.error:
         st.caption("Showing the last valid computation until the problem above is fixed.")
-    step_view(trace, trace.tokens)
     st.subheader("All hidden states")
     st.html(states_html(trace, trace.tokens, st.session_state.get("prev_trace"), st.session_state.get("t")))
+    st.subheader("One step, written out")
+    step_view(trace, trace.tokens)
     seed_check(ws, trace)
     share_and_export(ws, trace)
     log_rerun_ms("step_by_step.body", t0)

@@ -37,7 +37,7 @@ PAD, UNK = 0, 1
 NGRAM_MIN, NGRAM_MAX = 3, 5
 MAX_NGRAM_CHARS = 24  # longer words (URLs) keep their first and last 12 characters
 MAX_TOKENS = 300  # the app refuses longer inputs with a message
-MAX_TOKEN_CHARS = 200
+MAX_TOKEN_CHARS = 1000  # EWT test has URLs of 473 characters
 
 # ---------------------------------------------------------------------------------------------
 # Word-local features
@@ -477,13 +477,15 @@ class Tagger:
         """The engine's full ModelTrace for one sentence (B = 1)."""
         tokens = check_tokens(tokens)
         from .engine import run
-        return run(self.model, self.inputs(tokens), tokens=list(tokens))
+        with _BlasThreads():
+            return run(self.model, self.inputs(tokens), tokens=list(tokens))
 
     def logits_batch(self, batch: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
         """Logits (B, T, 17) and lengths for a batch of token lists (padding rows are zero)."""
         from .engine import run
         X, lengths = self.batch_inputs([check_tokens(s) for s in batch])
-        tr = run(self.model, X, lengths)
+        with _BlasThreads():
+            tr = run(self.model, X, lengths)
         return tr.logits, lengths
 
     def fast_logits_batch(self, batch: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -506,6 +508,55 @@ class Tagger:
 
     def parameter_count(self) -> int:
         return int(self.card.get("parameters", {}).get("total", 0))
+
+
+class _BlasThreads:
+    """Run a block with OpenBLAS limited to one thread (what threadpoolctl does, without the dependency).
+
+    Tagging a sentence is a few hundred tiny matrix products: a second BLAS thread only adds a
+    hand-over per product, and on a busy machine each hand-over waits for a free core (measured
+    here with two training jobs on the two cores: 30-35 ms per sentence with two BLAS threads,
+    4-8 ms with one). The limit is restored afterwards; without OpenBLAS this does nothing.
+    """
+
+    _lib = None
+    _names: tuple[str, str] | None = None
+
+    @classmethod
+    def _find(cls):
+        if cls._names is not None:
+            return cls._lib
+        cls._names = ("", "")
+        try:
+            import ctypes
+            with open("/proc/self/maps", encoding="utf-8") as fh:
+                paths = sorted({line.split()[-1] for line in fh if "openblas" in line and "/" in line})
+            for path in paths:
+                lib = ctypes.CDLL(path)
+                for pre in ("scipy_openblas_", "openblas_"):
+                    for suf in ("64_", ""):
+                        if hasattr(lib, f"{pre}set_num_threads{suf}"):
+                            cls._lib, cls._names = lib, (f"{pre}get_num_threads{suf}",
+                                                         f"{pre}set_num_threads{suf}")
+                            return lib
+        except (OSError, AttributeError, IndexError):
+            cls._lib = None
+        return cls._lib
+
+    def __enter__(self):
+        lib = self._find()
+        self.before = None
+        if lib is not None:
+            get, set_ = self._names
+            self.before = int(getattr(lib, get)())
+            if self.before != 1:
+                getattr(lib, set_)(1)
+        return self
+
+    def __exit__(self, *exc):
+        if self.before not in (None, 1):
+            getattr(self._lib, self._names[1])(self.before)
+        return False
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -551,31 +602,30 @@ class _FastStack:
                 Xs = np.stack([inp, X_rev])                            # (2, B, T, d)
             else:
                 Xs = inp[None]
-            base = np.matmul(Xs, WT[:, None]) + b                     # (D, B, T, 4h)
-            H = np.empty((D, B, T, h))
+            d_in = Xs.shape[-1]
+            base = np.matmul(Xs.reshape(D, B * T, d_in), WT).reshape(D, B, T, 4 * h) + b  # all steps at once
+            base = np.ascontiguousarray(base.transpose(2, 0, 1, 3))    # (T, D, B, 4h): one block per step
+            H = np.empty((T, D, B, h))
             hs = np.zeros((D, B, h))
             c = np.zeros((D, B, h))
-            z = np.empty((D, B, 1, 4 * h))
+            z = np.empty((D, B, 4 * h))
+            ig = np.empty((D, B, h))
             scale = np.full(4 * h, 0.5)
             scale[2 * h:3 * h] = 1.0
             shift = 1.0 - scale
-            ig = np.empty((D, B, 1, h))
-            hs = hs[:, :, None, :]
-            c = c[:, :, None, :]
-            base = base[:, :, :, None, :]
-            UTb = UT[:, None]
             for t in range(T):
-                np.matmul(hs, UTb, out=z)
-                z += base[:, :, t]
+                np.matmul(hs, UT, out=z)             # (D, B, h) @ (D, h, 4h): one GEMM per direction
+                z += base[t]
                 np.tanh(z, out=z)
-                z *= scale                   # i, f, o: (1 + tanh) / 2 = sigmoid; g: tanh
+                z *= scale                           # i, f, o: (1 + tanh) / 2 = sigmoid; g: tanh
                 z += shift
                 c *= z[..., h:2 * h]
                 np.multiply(z[..., :h], z[..., 2 * h:3 * h], out=ig)
                 c += ig
                 np.tanh(c, out=ig)
                 np.multiply(z[..., 3 * h:], ig, out=hs)
-                H[:, :, t] = hs[:, :, 0]
+                H[t] = hs
+            H = H.transpose(1, 2, 0, 3)                                # (D, B, T, h)
             if D == 2:
                 back = H[1, :, ::-1] if full else np.take_along_axis(H[1], rev[:, :, None], axis=1)
                 inp = np.concatenate([H[0], back], axis=-1)
@@ -584,7 +634,8 @@ class _FastStack:
         return inp
 
     def logits(self, X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        logits = self.outputs(X, lengths) @ self.W_o + self.b_o
+        with _BlasThreads():
+            logits = self.outputs(X, lengths) @ self.W_o + self.b_o
         logits[~(np.arange(X.shape[1])[None, :] < lengths[:, None])] = 0.0
         return logits
 

@@ -242,16 +242,16 @@ def seed_check(ws: Workspace, trace) -> None:
         if not same:
             st.info("You changed the seed's numbers: load the preset 'Seed: I love AI' again to compare.")
             return
-        rows = []
-        for (direction, t), printed in sorted(presets.SEED_PRINTED.items(), key=lambda kv: (kv[0][0] != "forward", kv[0][1])):
+        lines = ["| state | seed prints | exact | matches |", "|---|---|---|---|"]
+        for (direction, t), printed in sorted(presets.SEED_PRINTED.items(),
+                                              key=lambda kv: (kv[0][0] != "forward", kv[0][1])):
             d = trace.layers[0].fwd if direction == "forward" else trace.layers[0].bwd
             exact = d.h[0, t - 1]
             decimals = max(len(str(v).split(".")[1]) for v in printed)
             ok = np.array_equal(np.round(exact, decimals), printed)
-            rows.append({"state": f"h_{t}^{direction[:3]}", "seed prints": str(printed),
-                         "exact": "[" + ", ".join(f"{v:.4f}" for v in exact) + "]",
-                         "matches": "✅ yes" if ok else "❌ no"})
-        st.dataframe(rows, hide_index=True)
+            lines.append(f"| h_{t} {direction} | {printed} | [{', '.join(f'{v:.4f}' for v in exact)}] | "
+                         f"{'✅ yes' if ok else '❌ no'} |")
+        st.markdown("\n".join(lines))
         st.caption("Only step 1 forward follows from the seed's own numbers; its later values are hand "
                    "approximations. The backward pass starts from h_4 = 0 at 'AI', so with tied weights h_3^bwd "
                    "= tanh(W x_3 + b).")

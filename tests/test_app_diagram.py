@@ -124,3 +124,25 @@ def test_an_invalid_workspace_keeps_the_last_diagram_and_says_why():
     assert not at.exception
     assert len(at.error) == 1
     assert len(specs(at)) == 2  # the last valid trace is still drawn
+
+
+def test_tagger_trace_handed_over_is_drawn():
+    """The taggers page hands a trace over in session_state["inspect"]; the page can draw it instead."""
+    at = AppTest.from_file(str(ENTRY), default_timeout=30)
+    at.run()
+    model = presets.random_model("lstm", d=8, h_f=16, h_b=16, q=5, seed=3)
+    X = np.random.default_rng(0).normal(size=(6, 8))
+    tagger_trace = run(model, X, tokens=list("abcdef"))
+    at.session_state["inspect"] = {"label": "a b c d e f", "trace": tagger_trace}
+    at.session_state["diagram_source"] = "tagger"
+    at.switch_page("views/diagram.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    (fwd,) = [t for t in spec["data"] if t.get("type") == "heatmap" and t.get("name") == "fwd"]
+    z = fwd["z"]
+    if isinstance(z, dict):  # plotly's typed array
+        z = np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.dtype(z["dtype"])).reshape(
+            [int(n) for n in str(z["shape"]).split(",")])
+    shown = np.asarray(z, dtype=np.float64)[::-1, 0::2].T[:6]  # (T, h): one column per node (then h_n)
+    np.testing.assert_allclose(shown, tagger_trace.layers[0].fwd.h[0], rtol=1e-6)

@@ -44,10 +44,21 @@ st.caption("The network unrolled over time, as seed 000 draws it: each x_t feeds
            "(left to right) and the backward chain (right to left); the two states at t are merged "
            "into m_t, and the output layer reads m_t. Edits on the Step by step page show here.")
 
-comp = compute()
-if comp.error:
-    st.error(comp.error + ("  The diagram below shows the last valid values." if comp.shown is not None else ""))
-trace = comp.shown
+inspected = st.session_state.get("inspect")  # {"label", "trace"} handed over by the taggers page
+source = "workspace"
+if inspected is not None:
+    # the taggers page sets "diagram_source" to "tagger" when it hands a sentence over
+    source = st.radio("Draw", ["workspace", "tagger"], horizontal=True, key="diagram_source",
+                      format_func={"workspace": "the Step by step model",
+                                   "tagger": f"the trained tagger: {inspected['label']}"}.get)
+if source == "tagger":
+    trace = inspected["trace"]
+    st.caption("The real model's hidden states (h is large, so nodes are heatmap strips; hover for values).")
+else:
+    comp = compute()
+    if comp.error:
+        st.error(comp.error + ("  The diagram below shows the last valid values." if comp.shown is not None else ""))
+    trace = comp.shown
 if trace is None:
     st.info("Nothing to draw yet: fix the input on the Step by step page.")
     st.stop()

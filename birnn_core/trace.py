@@ -86,10 +86,13 @@ class LayerTrace:
         return tuple(d.final_h for d in self.directions)
 
     def torch_outputs(self):
-        """(output (B,T,H_f+H_b), h_n (D,B,H)) as nn.RNN(batch_first=True) returns them (padding zeros)."""
+        """(output (B,T,H_f+H_b), h_n) as nn.RNN(batch_first=True) returns them (padding rows zero).
+
+        h_n is (D,B,H) when both directions have one size H (all PyTorch can build), else a list."""
         out = np.concatenate([d.h for d in self.directions], axis=-1)
-        return out, np.stack([d.final_h for d in self.directions]) if self.bwd is None or \
-            self.fwd.hidden_size == self.bwd.hidden_size else [d.final_h for d in self.directions]
+        finals = [d.final_h for d in self.directions]
+        same = len({f.shape for f in finals}) == 1
+        return out, (np.stack(finals) if same else finals)
 
     def keras_outputs(self, return_sequences: bool = True, return_state: bool = False):
         """What Keras' Bidirectional(RNN(...)) returns: the merged sequence (B,T,m) or the merged

@@ -126,3 +126,19 @@ def test_head_softmax_matches_torch():
     logits = torch.from_numpy(tr.output) @ torch.from_numpy(model.head.W).T + torch.from_numpy(model.head.b)
     np.testing.assert_allclose(tr.logits, logits.numpy(), atol=TOL)
     np.testing.assert_allclose(tr.probs, torch.softmax(logits, -1).numpy(), atol=TOL)
+
+
+def test_torch_and_keras_views_of_a_layer():
+    """LayerTrace.torch_outputs / keras_outputs give what the two frameworks return."""
+    mod = torch_module("lstm", 3, 4, 1, True, 11)
+    X = np.random.default_rng(3).normal(size=(2, 5, 3))
+    out_t, h_n, c_n = torch_forward(mod, X, [5, 5])
+    tr = run(ModelParams(layers_from_torch_state_dict({k: v.numpy() for k, v in mod.state_dict().items()}, "lstm")), X)
+    out, hn = tr.layers[0].torch_outputs()
+    np.testing.assert_allclose(out, out_t, atol=TOL)
+    np.testing.assert_allclose(hn, h_n, atol=TOL)
+    np.testing.assert_allclose(hn[1], out[:, 0, 4:], atol=TOL)  # h_n[1] is the backward state at t = 1
+    last, h_f, c_f, h_b, c_b = tr.layers[0].keras_outputs(return_sequences=False, return_state=True)
+    np.testing.assert_allclose(last, np.concatenate([h_n[0], h_n[1]], -1), atol=TOL)
+    np.testing.assert_allclose(c_b, c_n[1], atol=TOL)
+    assert tr.layers[0].keras_outputs().shape == (2, 5, 8)

@@ -39,12 +39,11 @@ def embeddings_frame(tokens: list[str], X: np.ndarray) -> pd.DataFrame:
 def blocks_frame(blocks: list[tuple[str, np.ndarray, str]], rows: list[str]) -> pd.DataFrame:
     """Several matrices side by side in one table, e.g. [W | U | b]: row j holds unit j's weights.
 
-    blocks: (matrix name, (r, c) or (r,) values, column prefix); columns are named "W·x1", "b", ...
+    blocks: (column symbol, (r, c) or (r,) values, column prefix); columns are named "W·x1", "b", ...
     """
     parts = []
-    for name, M, prefix in blocks:
+    for sym, M, prefix in blocks:
         M = np.asarray(M, dtype=np.float64).reshape(len(rows), -1)
-        sym = name.split("_")[0]
         cols = [sym] if M.shape[1] == 1 and not prefix else [f"{sym}·{prefix}{j + 1}" for j in range(M.shape[1])]
         parts.append(pd.DataFrame(M, index=rows, columns=cols))
     return pd.concat(parts, axis=1)

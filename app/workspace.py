@@ -80,6 +80,10 @@ class Workspace:
     def from_example(cls, ex: Example) -> "Workspace":
         layer, head = ex.model.layers[0], ex.model.head
         bwd = layer.bwd if layer.bwd is not None else layer.fwd.copy()
+        if layer.cell != "gru":  # only the GRU needs two biases: elsewhere b + b_U is one bias, shown as b
+            fold = lambda p: DirectionParams(p.W, p.U, p.b + p.b_U)
+            layer = replace(layer, fwd=fold(layer.fwd), bwd=fold(layer.bwd) if layer.bwd else None)
+            bwd = fold(bwd)
         tie = all(np.array_equal(getattr(layer.fwd, k), getattr(bwd, k)) for k in ("W", "U", "b", "b_U"))
         return cls(list(ex.tokens), np.array(ex.embeddings, dtype=np.float64), layer.fwd.copy(), bwd.copy(),
                    head.W.copy(), head.b.copy(), layer.cell, layer.activation, layer.merge, tie,

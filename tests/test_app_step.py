@@ -144,3 +144,28 @@ def test_shared_link_restores_state_and_bad_link_warns():
     no_exception(at)
     assert any("could not be opened" in w.value for w in at.warning)
     assert ">0.327<" in states(at)
+
+
+def test_gru_shows_its_recurrent_bias_and_an_edit_of_it_counts():
+    at = open_page()
+    at.selectbox(key="preset_pick").set_value("Random GRU (seed 1)").run()
+    no_exception(at)
+    ws = at.session_state["workspace"]
+    assert np.any(ws.fwd.b_U != 0)  # PyTorch's bias_hh, kept apart for the GRU
+    before = run(ws.model(), ws.embeddings).layers[0].fwd.h[0, 0].copy()
+    edit(at, "dir_f_1_0", {0: {"b_U": 2.0}})
+    no_exception(at)
+    ws = at.session_state["workspace"]
+    assert ws.fwd.b_U[0] == 2.0
+    after = run(ws.model(), ws.embeddings).layers[0].fwd.h[0, 0]
+    assert not np.allclose(before, after)
+    assert f">{after[0]:.3f}".rstrip("0") in states(at)
+
+
+def test_simple_rnn_presets_fold_the_two_biases_into_b():
+    at = open_page()
+    at.selectbox(key="preset_pick").set_value("Random (seed 0)").run()
+    ws = at.session_state["workspace"]
+    assert not np.any(ws.fwd.b_U) and not np.any(ws.bwd.b_U)
+    ex = presets.all_presets()["Random (seed 0)"]
+    np.testing.assert_allclose(run(ws.model(), ws.embeddings).output, run(ex.model, ex.embeddings).output, atol=1e-12)

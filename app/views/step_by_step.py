@@ -116,24 +116,36 @@ def edit_blocks(frame, key: str, blocks: list[tuple[str, np.ndarray]], errors: l
         return [M for _, M in blocks]
 
 
+def has_recurrent_bias(ws: Workspace) -> bool:
+    """Show a b_U column: always for a GRU, elsewhere only if a link or import brought one."""
+    return ws.cell == "gru" or bool(np.any(ws.fwd.b_U) or np.any(ws.bwd.b_U))
+
+
 def direction_editors(ws: Workspace, s: str, gen: str, frames: dict, errors: list):
-    """[W | U | b] of direction s ('f' or 'b') in one table; returns (W, U, b)."""
+    """[W | U | b (| b_U)] of direction s ('f' or 'b') in one table; returns [W, U, b, b_U]."""
     p = ws.fwd if s == "f" else ws.bwd
     name = (lambda m: f"{m}_f (= {m}_b)") if ws.tie else (lambda m: f"{m}_{s}")
     G = "" if ws.cell == "rnn" else f" Rows are the gate blocks {', '.join(GATES[ws.cell])} stacked, as PyTorch stores them."
     st.caption(f"Row j holds unit j: W·x columns multiply x_t, U·h columns multiply h_prev, then + b. "
                f"{name('W')} is ({p.W.shape[0]}, {ws.d}), {name('U')} is {p.U.shape}.{G}")
-    return edit_blocks(frames[f"dir_{s}"], f"dir_{s}_{gen}",
-                       [(name("W"), p.W), (name("U"), p.U), (name("b"), p.b)], errors)
+    blocks = [(name("W"), p.W), (name("U"), p.U), (name("b"), p.b)]
+    if has_recurrent_bias(ws):
+        st.caption("b_U is the recurrent bias (PyTorch's bias_hh): the GRU's candidate n applies the reset "
+                   "gate to U h + b_U, so it cannot be folded into b.")
+        blocks.append((name("b_U"), p.b_U))
+    values = edit_blocks(frames[f"dir_{s}"], f"dir_{s}_{gen}", blocks, errors)
+    return values if len(values) == 4 else values + [p.b_U]
 
 
 def build_frames(ws: Workspace) -> dict:
     classes = [str(k + 1) for k in range(ws.q)]
     frames = {"X": embeddings_frame(ws.tokens, ws.embeddings),
-              "head": blocks_frame([("W_o", ws.head_W, "m"), ("b_o", ws.head_b, "")], classes)}
+              "head": blocks_frame([("W", ws.head_W, "m"), ("b", ws.head_b, "")], classes)}
     for s, p in (("f", ws.fwd), ("b", ws.bwd)):
-        frames[f"dir_{s}"] = blocks_frame([("W", p.W, "x"), ("U", p.U, "h"), ("b", p.b, "")],
-                                          row_labels(ws.cell, p.hidden_size))
+        blocks = [("W", p.W, "x"), ("U", p.U, "h"), ("b", p.b, "")]
+        if has_recurrent_bias(ws):
+            blocks.append(("b_U", p.b_U, ""))
+        frames[f"dir_{s}"] = blocks_frame(blocks, row_labels(ws.cell, p.hidden_size))
     return frames
 
 
@@ -159,7 +171,7 @@ def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str]]:
             embeddings_editor(ws, new, gen, frames, errors)
     if tab_f.open:
         with tab_f:
-            new.fwd.W, new.fwd.U, new.fwd.b = direction_editors(ws, "f", gen, frames, errors)
+            new.fwd.W, new.fwd.U, new.fwd.b, new.fwd.b_U = direction_editors(ws, "f", gen, frames, errors)
     if tab_b.open:
         with tab_b:
             if ws.tie:
@@ -168,7 +180,7 @@ def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str]]:
             elif not ws.bidirectional:
                 st.info("Unidirectional: there is no backward direction.")
             else:
-                new.bwd.W, new.bwd.U, new.bwd.b = direction_editors(ws, "b", gen, frames, errors)
+                new.bwd.W, new.bwd.U, new.bwd.b, new.bwd.b_U = direction_editors(ws, "b", gen, frames, errors)
     if tab_o.open:
         with tab_o:
             st.caption(f"y_t = {ws.head_activation}(W_o m_t + b_o): row k holds class k; W_o is (q, m) = "
@@ -202,7 +214,8 @@ def _differs(a: Workspace, b: Workspace) -> bool:
     if a.tokens != b.tokens or a.embeddings.shape != b.embeddings.shape:
         return True
     pairs = [(a.embeddings, b.embeddings), (a.head_W, b.head_W), (a.head_b, b.head_b)]
-    pairs += [(getattr(pa, k), getattr(pb, k)) for pa, pb in ((a.fwd, b.fwd), (a.bwd, b.bwd)) for k in ("W", "U", "b")]
+    pairs += [(getattr(pa, k), getattr(pb, k)) for pa, pb in ((a.fwd, b.fwd), (a.bwd, b.bwd))
+              for k in ("W", "U", "b", "b_U")]
     return any(not np.array_equal(x, y) for x, y in pairs)
 
 

@@ -11,6 +11,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 PYTHON ?= python3
+# The core's per-step products are tiny: BLAS threads only add overhead (and fight on 2 cores).
+export OPENBLAS_NUM_THREADS ?= 1
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501

@@ -138,9 +138,10 @@ def _check_finite(name: str, a: np.ndarray) -> None:
                               f"(replace NaN or inf with a number).", field=name)
 
 
-def _check_shape(name: str, a: np.ndarray, want: tuple, why: str) -> None:
+def _check_shape(name: str, a: np.ndarray, want: tuple, why: str, expr: str = "") -> None:
     if a.shape != want:
-        raise ValidationError(f"{name} has shape {a.shape} but {why}: {name} must be {want}.", field=name)
+        raise ValidationError(f"{name} has shape {a.shape} but {why}, so {name} must be "
+                              f"{expr + ' = ' if expr else ''}{want}.", field=name)
 
 
 def validate_direction(p: DirectionParams, cell: str, d: int, name: dict, what: str) -> None:
@@ -153,12 +154,12 @@ def validate_direction(p: DirectionParams, cell: str, d: int, name: dict, what: 
     if h < 1:
         raise ValidationError(f"{name['U']} has shape {p.U.shape}: it must be a ({block}, {hsym}) matrix "
                               f"with {hsym} ≥ 1{stacked}.", field=name["U"])
-    _check_shape(name["U"], p.U, (G * h, h), f"the {what} hidden size is {hsym} = {h}{stacked}"
-                 if G > 1 else f"the {what} hidden size is {hsym} = {h} (U is square)")
-    _check_shape(name["W"], p.W, (G * h, d),
-                 f"the inputs have d = {d} and {hsym} = {h}{stacked}: W_{what[0]} is ({block}, d)")
-    _check_shape(name["b"], p.b, (G * h,), f"{hsym} = {h}{stacked}")
-    _check_shape(name["b_U"], p.b_U, (G * h,), f"{hsym} = {h}{stacked}")
+    _check_shape(name["U"], p.U, (G * h, h), f"the {what} hidden size is {hsym} = {h}{stacked}",
+                 f"({block}, {hsym})")
+    _check_shape(name["W"], p.W, (G * h, d), f"the inputs have d = {d} and {hsym} = {h}{stacked}",
+                 f"({block}, d)")
+    _check_shape(name["b"], p.b, (G * h,), f"{hsym} = {h}{stacked}", f"({block},)")
+    _check_shape(name["b_U"], p.b_U, (G * h,), f"{hsym} = {h}{stacked}", f"({block},)")
     for key in ("W", "U", "b", "b_U"):
         _check_finite(name[key], getattr(p, key))
 
@@ -205,7 +206,7 @@ def validate_model(model: ModelParams, d: int | None = None) -> None:
         q = head.W.shape[0]
         why = f"the merged vector has m = {d}" + (" (h_f + h_b, concatenated)"
                                                   if model.layers[-1].bidirectional and model.layers[-1].merge in ("concat", "none") else "")
-        _check_shape("W_o", head.W, (q, d), why)
-        _check_shape("b_o", head.b, (q,), f"W_o has q = {q} rows (classes)")
+        _check_shape("W_o", head.W, (q, d), why, "(q, m)")
+        _check_shape("b_o", head.b, (q,), f"W_o has q = {q} rows (classes)", "(q,)")
         _check_finite("W_o", head.W)
         _check_finite("b_o", head.b)

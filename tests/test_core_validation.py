@@ -16,14 +16,14 @@ def test_wrong_W_shape_names_matrix_and_required_shape():
     with pytest.raises(ValidationError) as e:
         run(ex.model, ex.embeddings)
     msg = str(e.value)
-    assert "W_f has shape (2, 4)" in msg and "d = 3" in msg and "must be (2, 3)" in msg
+    assert "W_f has shape (2, 4)" in msg and "d = 3" in msg and "must be (h_f, d) = (2, 3)" in msg
     assert e.value.field == "W_f"
 
 
 def test_gru_blocks_are_explained():
     m = presets.random_model("gru", 3, 2, 2, None)
     m.layers[0].bwd.U = np.zeros((2, 2))
-    with pytest.raises(ValidationError, match=r"U_b has shape \(2, 2\).*r, z, n.*must be \(6, 2\)"):
+    with pytest.raises(ValidationError, match=r"U_b has shape \(2, 2\).*r, z, n.*must be \(3·h_b, h_b\) = \(6, 2\)"):
         run(m, np.zeros((3, 3)))
 
 
@@ -48,7 +48,7 @@ def test_merge_sum_with_different_sizes_is_a_clear_error():
 def test_head_shape_mentions_concatenation():
     ex = seed()
     ex.model.head.W = np.zeros((2, 2))
-    with pytest.raises(ValidationError, match=r"W_o has shape \(2, 2\).*m = 4.*concatenated.*must be \(2, 4\)"):
+    with pytest.raises(ValidationError, match=r"W_o has shape \(2, 2\).*m = 4.*concatenated.*must be \(q, m\) = \(2, 4\)"):
         run(ex.model, ex.embeddings)
 
 

@@ -3,6 +3,12 @@
 torch is the reference: the shipped .npz is loaded into the training module's TaggerNet and run
 on the test sentences; the NumPy taggers (fast path and the step-by-step engine) must agree
 within 1e-5 on every logit of every token.
+
+The shipped weights are float16 numbers, exact in float32 and float64 alike, so torch can run
+them in float64 (``net.double()``): that is the 1e-5 reference (measured: 3.6e-14). torch's
+float32 forward, as it runs in training, differs from any float64 computation by its own
+rounding (measured max 9.4e-6 on logits of magnitude up to 25), so it is checked at 5e-5 and
+must give the same tag on every token.
 """
 from pathlib import Path
 
@@ -40,20 +46,25 @@ def test_numpy_logits_match_torch_on_whole_test_set(direction):
     lengths = [len(s) for s in test]
     worst_fast = worst_engine = 0.0
     n_tokens = n_agree = 0
+    net64 = torch_model(t).double()
+    worst_f32 = 0.0
     for k, idx in enumerate(batches(len(test), lengths, 128, None)):
         word, flat, offs, shape, lens, _ = enc.batch(idx, "cpu")
         with torch.no_grad():
-            ref = net(word, flat, offs, shape, lens).double().numpy()
+            ref32 = net(word, flat, offs, shape, lens).double().numpy()
+            ref = net64(word, flat, offs, shape.double(), lens).numpy()
         sents = [test[i].words for i in idx]
         fast, L = t.fast_logits_batch(sents)
         mask = np.arange(fast.shape[1])[None, :] < L[:, None]
         worst_fast = max(worst_fast, float(np.abs(fast - ref)[mask].max()))
+        worst_f32 = max(worst_f32, float(np.abs(fast - ref32)[mask].max()))
         n_tokens += int(mask.sum())
-        n_agree += int((fast.argmax(-1) == ref.argmax(-1))[mask].sum())
+        n_agree += int((fast.argmax(-1) == ref32.argmax(-1))[mask].sum())
         if k % 4 == 0:  # the engine (full trace) on every fourth batch keeps the test quick
             engine, _ = t.logits_batch(sents)
             worst_engine = max(worst_engine, float(np.abs(engine - ref)[mask].max()))
     assert n_tokens == sum(lengths)
     assert worst_fast < TOL, f"{direction}: max |numpy - torch| = {worst_fast:.2e}"
     assert worst_engine < TOL, f"{direction}: engine max |numpy - torch| = {worst_engine:.2e}"
+    assert worst_f32 < 5e-5, f"{direction}: max |numpy - torch float32| = {worst_f32:.2e}"
     assert n_agree == n_tokens

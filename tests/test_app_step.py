@@ -169,3 +169,18 @@ def test_simple_rnn_presets_fold_the_two_biases_into_b():
     assert not np.any(ws.fwd.b_U) and not np.any(ws.bwd.b_U)
     ex = presets.all_presets()["Random (seed 0)"]
     np.testing.assert_allclose(run(ws.model(), ws.embeddings).output, run(ex.model, ex.embeddings).output, atol=1e-12)
+
+
+def test_seed_check_and_share_panels():
+    at = open_page()
+    at.toggle(key="show_seed").set_value(True).run()
+    table = "\n".join(m.value for m in at.markdown)
+    assert "| h_1 forward | [0.327, 0.635] | [0.3275, 0.6351] | ✅ yes |" in table
+    assert "| h_2 forward | [0.765, 0.851] | [0.7576, 0.9575] | ❌ no |" in table
+    at.toggle(key="show_share").set_value(True).run()
+    no_exception(at)
+    link = at.code[0].value
+    assert "?s=1." in link
+    state = link.split("?s=")[1]
+    assert Workspace.from_url_state(state).to_dict() == at.session_state["workspace"].to_dict()
+    assert at.query_params["s"] == [state] or at.query_params["s"] == state

@@ -251,7 +251,10 @@ def seed_check(ws: Workspace, trace) -> None:
             and ws.activation == "tanh" and ws.bidirectional
             and all(np.array_equal(getattr(p, k), getattr(ex.model.layers[0].fwd, k))
                     for p in (ws.fwd, ws.bwd) for k in ("W", "U", "b")))
-    with st.expander("Check the seed: its printed values beside the exact ones", expanded=False):
+    # A toggle, not an expander: a closed panel then costs nothing on every edit.
+    if not st.toggle("Check the seed: its printed values beside the exact ones", key="show_seed"):
+        return
+    with st.container(border=True):
         if not same:
             st.info("You changed the seed's numbers: load the preset 'Seed: I love AI' again to compare.")
             return
@@ -274,7 +277,9 @@ def share_and_export(ws: Workspace, trace) -> None:
     state = ws.to_url_state()
     if st.query_params.get("s") != state:
         st.query_params["s"] = state
-    with st.expander("Share and export", expanded=False):
+    if not st.toggle("Share and export (the address bar already holds the share link)", key="show_share"):
+        return
+    with st.container(border=True):
         base = getattr(st.context, "url", "") or ""
         st.caption("This link reproduces everything on the page (tokens, embeddings, weights, options):")
         st.code(f"{base.split('?')[0]}?s={state}", language=None, wrap_lines=True)

@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,72 +131,150 @@ def _formula(tr: DirectionTrace) -> str:
     return "o⊙tanh(c_t), c_t = f⊙c_prev + i⊙g"
 
 
-# ---------------------------------------------------------------- LaTeX
+# ---------------------------------------------------------------- equations: one structure, two renderers
+#
+# A step is a list of lines; a line is a list of parts:
+#   ("sym", base, sub, sup)  a symbol such as h_1^(fwd)      ("op", "=")   "=", "+", "⊙", "×", ","
+#   ("fn", name)             tanh, σ, ReLU, id                ("open",) / ("close",)  stretchy ( )
+#   ("mat", rows)            a matrix of already formatted entries (a column vector has one entry a row)
+#   ("text", s)              a formatted number or word
 
-def _tex_num(v: float, digits: int) -> str:
-    return num(v, digits)
-
-
-def _tex_col(v, digits) -> str:
-    return r"\begin{bmatrix}" + r" \\ ".join(_tex_num(x, digits) for x in v) + r"\end{bmatrix}"
-
-
-def _tex_mat(M, digits) -> str:
-    rows = [" & ".join(_tex_num(x, digits) for x in r) for r in np.atleast_2d(M)]
-    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+def _col(v, digits):
+    return ("mat", [[num(x, digits)] for x in v])
 
 
-def explain_latex(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3) -> list[str]:
-    """LaTeX lines (for st.latex / a worksheet) of one SimpleRNN step as the seed writes it:
-    the matrix form, the row-by-row products, the sums plus bias, then the activation.
-    Gated cells get one block of rows per gate, then the state update."""
+def _mat(M, digits):
+    return ("mat", [[num(x, digits) for x in r] for r in np.atleast_2d(M)])
+
+
+def _paren(v: float, digits: int) -> str:
+    s = num(v, digits)
+    return f"({s})" if s.startswith("-") else s
+
+
+def step_equations(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3) -> list[list[tuple]]:
+    """The lines of one step as seed 000 writes them: the matrix form, the row-by-row products,
+    the sums plus bias, then the activation; gated cells one block per gate, then the state update."""
     s = "f" if tr.name == "forward" else "b"
-    prev = f"h_{{{t}}}" if tr.name == "forward" else f"h_{{{t + 2}}}"
-    p = tr.params
+    prev = ("sym", "h", str(t) if tr.name == "forward" else str(t + 2), "")
+    p, h = tr.params, tr.hidden_size
     x, hp = tr.x[b, t], tr.h_prev[b, t]
-    act = ACT_SYMBOL[tr.activation]
-    act_tex = {"tanh": r"\tanh", "ReLU": r"\mathrm{ReLU}", "σ": r"\sigma", "id": r"\mathrm{id}"}
-    lines = []
     units = step_terms(tr, t, b)
-    gates = GATES[tr.cell] or ("",)
-    h = tr.hidden_size
-    for k, gate in enumerate(gates):
+    xs = ("sym", "x", str(t + 1), "")
+    lines = []
+    for k, gate in enumerate(GATES[tr.cell] or ("",)):
         rows = slice(k * h, (k + 1) * h)
         block = units[k * h:(k + 1) * h]
-        name = f"h_{{{t + 1}}}^{{({'fwd' if s == 'f' else 'bwd'})}}" if not gate else f"{gate}_{{{t + 1}}}"
-        fn = act_tex[GATE_ACT.get(gate, act)]
-        sub = f"{s}" + (f",{gate}" if gate else "")
-        lines.append(f"{name} = {fn}\\left(W_{{{sub}}} x_{{{t + 1}}} + U_{{{sub}}} {prev} + b_{{{sub}}}\\right)"
-                     if gate != "n" else
-                     f"n_{{{t + 1}}} = \\tanh\\left(W_{{{sub}}} x_{{{t + 1}}} + b_{{{sub}}} + r_{{{t + 1}}} "
-                     f"\\odot (U_{{{sub}}} {prev} + b_{{U,{sub}}})\\right)")
-        bias = p.b[rows] + (p.b_U[rows] if gate != "n" else 0)
-        lines.append(f"= {fn}\\left({_tex_mat(p.W[rows], digits)}{_tex_col(x, digits)} + "
-                     f"{_tex_mat(p.U[rows], digits)}{_tex_col(hp, digits)} + {_tex_col(bias, digits)}\\right)"
-                     if gate != "n" else
-                     f"= \\tanh\\left({_tex_mat(p.W[rows], digits)}{_tex_col(x, digits)} + "
-                     f"{_tex_col(p.b[rows], digits)} + {_tex_col([u.reset for u in block], digits)} \\odot "
-                     f"\\left({_tex_mat(p.U[rows], digits)}{_tex_col(hp, digits)} + "
-                     f"{_tex_col(p.b_U[rows], digits)}\\right)\\right)")
-        prods = [" + ".join(f"{_tex_num(w, digits)} \\times {_tex_paren(v, digits)}"
-                            for w, v in zip(u.Wx.weights, u.Wx.values)) or "0" for u in block]
-        prods = r"\begin{bmatrix}" + r" \\ ".join(prods) + r"\end{bmatrix}"
-        lines.append(f"= {fn}\\left({prods} + "
-                     f"{_tex_col([u.Uh.value for u in block], digits)} + {_tex_col(bias, digits)}\\right)"
-                     if gate != "n" else
-                     f"= \\tanh\\left({prods} + "
-                     f"{_tex_col(p.b[rows], digits)} + {_tex_col([u.reset for u in block], digits)} \\odot "
-                     f"{_tex_col([u.Uh.value + u.b_U for u in block], digits)}\\right)")
-        lines.append(f"= {fn}\\left({_tex_col([u.pre for u in block], digits)}\\right) = "
-                     f"{_tex_col([u.value for u in block], digits)}")
+        fn = ("fn", GATE_ACT.get(gate, ACT_SYMBOL[tr.activation]))
+        sub = s + (f",{gate}" if gate else "")
+        W, U, bb = ("sym", "W", sub, ""), ("sym", "U", sub, ""), ("sym", "b", sub, "")
+        name = ("sym", "h", str(t + 1), f"({'fwd' if s == 'f' else 'bwd'})") if not gate else ("sym", gate, str(t + 1), "")
+        prods = ("mat", [[" + ".join(f"{num(w, digits)} × {_paren(v, digits)}"
+                                     for w, v in zip(u.Wx.weights, u.Wx.values)) or "0"] for u in block])
+        eq, plus = ("op", "="), ("op", "+")
+        if gate != "n":
+            bias = p.b[rows] + p.b_U[rows]
+            lines += [[name, eq, fn, ("open",), W, xs, plus, U, prev, plus, bb, ("close",)],
+                      [eq, fn, ("open",), _mat(p.W[rows], digits), _col(x, digits), plus, _mat(p.U[rows], digits),
+                       _col(hp, digits), plus, _col(bias, digits), ("close",)],
+                      [eq, fn, ("open",), prods, plus, _col([u.Uh.value for u in block], digits), plus,
+                       _col(bias, digits), ("close",)]]
+        else:
+            r, odot = ("sym", "r", str(t + 1), ""), ("op", "⊙")
+            resets = _col([u.reset for u in block], digits)
+            lines += [[name, eq, fn, ("open",), W, xs, plus, bb, plus, r, odot, ("open",), U, prev, plus,
+                       ("sym", "b", f"U,{sub}", ""), ("close",), ("close",)],
+                      [eq, fn, ("open",), _mat(p.W[rows], digits), _col(x, digits), plus, _col(p.b[rows], digits),
+                       plus, resets, odot, ("open",), _mat(p.U[rows], digits), _col(hp, digits), plus,
+                       _col(p.b_U[rows], digits), ("close",), ("close",)],
+                      [eq, fn, ("open",), prods, plus, _col(p.b[rows], digits), plus, resets, odot,
+                       _col([u.Uh.value + u.b_U for u in block], digits), ("close",)]]
+        lines.append([eq, fn, ("open",), _col([u.pre for u in block], digits), ("close",), eq,
+                      _col([u.value for u in block], digits)])
+    T1, odot = str(t + 1), ("op", "⊙")
     if tr.cell == "lstm":
-        lines.append(f"c_{{{t + 1}}} = f \\odot c_{{prev}} + i \\odot g = {_tex_col(tr.c[b, t], digits)}, \\quad "
-                     f"h_{{{t + 1}}} = o \\odot \\tanh(c_{{{t + 1}}}) = {_tex_col(tr.h[b, t], digits)}")
+        lines.append([("sym", "c", T1, ""), ("op", "="), ("sym", "f", "", ""), odot, ("sym", "c", "prev", ""),
+                      ("op", "+"), ("sym", "i", "", ""), odot, ("sym", "g", "", ""), ("op", "="),
+                      _col(tr.c[b, t], digits), ("op", ","), ("sym", "h", T1, ""), ("op", "="), ("sym", "o", "", ""),
+                      odot, ("fn", "tanh"), ("open",), ("sym", "c", T1, ""), ("close",), ("op", "="),
+                      _col(tr.h[b, t], digits)])
     elif tr.cell == "gru":
-        lines.append(f"h_{{{t + 1}}} = (1 - z) \\odot n + z \\odot {prev} = {_tex_col(tr.h[b, t], digits)}")
+        lines.append([("sym", "h", T1, ""), ("op", "="), ("open",), ("text", "1"), ("op", "−"), ("sym", "z", "", ""),
+                      ("close",), odot, ("sym", "n", "", ""), ("op", "+"), ("sym", "z", "", ""), odot, prev,
+                      ("op", "="), _col(tr.h[b, t], digits)])
     return lines
 
 
-def _tex_paren(v: float, digits: int) -> str:
-    s = _tex_num(v, digits)
-    return f"({s})" if s.startswith("-") else s
+_TEX_FN = {"tanh": r"\tanh", "ReLU": r"\mathrm{ReLU}", "σ": r"\sigma", "id": r"\mathrm{id}"}
+_TEX_OP = {"⊙": r"\odot", "×": r"\times", "−": "-", ",": r", \quad"}
+
+
+def _tex_part(part) -> str:
+    kind = part[0]
+    if kind == "sym":
+        _, base, sub, sup = part
+        return base + (f"_{{{sub}}}" if sub else "") + (f"^{{{sup}}}" if sup else "")
+    if kind == "op":
+        return f" {_TEX_OP.get(part[1], part[1])} "
+    if kind == "fn":
+        return _TEX_FN[part[1]]
+    if kind in ("open", "close"):
+        return r"\left(" if kind == "open" else r"\right)"
+    if kind == "mat":
+        return (r"\begin{bmatrix}" + r" \\ ".join(" & ".join(e.replace(" × ", r" \times ") for e in r)
+                                                   for r in part[1]) + r"\end{bmatrix}")
+    return part[1]
+
+
+def explain_latex(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3) -> list[str]:
+    """LaTeX lines (for st.latex / a worksheet) of :func:`step_equations`."""
+    return ["".join(_tex_part(p) for p in line).strip() for line in step_equations(tr, t, b, digits)]
+
+
+_HTML_STYLE = (
+    "<style>.eq{font:15px/1.2 'Cambria Math','STIX Two Math','Latin Modern Math',serif;overflow-x:auto}"
+    ".eq .ln{display:flex;align-items:center;flex-wrap:nowrap;gap:.3em;margin:.45em 0;white-space:nowrap}"
+    ".eq .mx{display:inline-block;border-left:1.5px solid #333;border-right:1.5px solid #333;padding:0 .25em;"
+    "border-radius:3px}.eq .mx table{border-collapse:collapse}.eq .mx td{padding:.05em .35em;text-align:center;"
+    "border:0}.eq .gp{display:inline-flex;align-items:center;gap:.3em;border-left:1.5px solid #555;"
+    "border-right:1.5px solid #555;border-radius:.8em;padding:.1em .45em}.eq i{font-style:italic}"
+    ".eq .fn{font-style:normal}</style>")
+
+
+def _html_line(parts) -> str:
+    out, stack = [], [[]]
+    for part in parts:
+        kind = part[0]
+        if kind == "open":
+            stack.append([])
+            continue
+        if kind == "close":
+            inner = "".join(stack.pop())
+            stack[-1].append(f'<span class="gp">{inner}</span>')
+            continue
+        if kind == "sym":
+            _, base, sub, sup = part
+            frag = (f"<span><i>{html.escape(base)}</i>" + (f"<sub>{html.escape(sub)}</sub>" if sub else "")
+                    + (f"<sup>{html.escape(sup)}</sup>" if sup else "") + "</span>")
+        elif kind == "op":
+            frag = f"<span>{html.escape(part[1])}</span>"
+        elif kind == "fn":
+            frag = f'<span class="fn">{html.escape(part[1])}</span>'
+        elif kind == "mat":
+            rows = "".join("<tr>" + "".join(f"<td>{html.escape(e)}</td>" for e in r) + "</tr>" for r in part[1])
+            frag = f'<span class="mx"><table>{rows}</table></span>'
+        else:
+            frag = f"<span>{html.escape(part[1])}</span>"
+        stack[-1].append(frag)
+    out = "".join(stack[0])
+    return f'<div class="ln">{out}</div>'
+
+
+def equations_html(lines: list[list[tuple]]) -> str:
+    """Lines of parts (see :func:`step_equations`) as light HTML: no math engine, cheap to redraw."""
+    return _HTML_STYLE + '<div class="eq">' + "".join(_html_line(line) for line in lines) + "</div>"
+
+
+def explain_html(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3) -> str:
+    """The same lines as :func:`explain_latex`, as HTML."""
+    return equations_html(step_equations(tr, t, b, digits))

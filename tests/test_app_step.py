@@ -1,4 +1,5 @@
 """AppTest: the step-by-step page's logic (edits seeded through session_state, presets, dims, bad cells)."""
+import re
 from pathlib import Path
 
 import numpy as np
@@ -38,12 +39,15 @@ def edit(at: AppTest, key: str, rows: dict | None = None, added=None, deleted=No
     return at.run()
 
 
-def latex(at) -> str:
-    return "\n".join(e.value for e in at.get("latex"))
+def equations(at) -> str:
+    """The written-out step (HTML equations) as plain text: tags dropped, one space between cells."""
+    bodies = [e.proto.body for e in at.get("html") if 'class="eq"' in e.proto.body]
+    text = re.sub(r"<style>.*?</style>", "", " ".join(bodies), flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))
 
 
 def states(at) -> str:
-    return at.get("html")[0].proto.body
+    return [e.proto.body for e in at.get("html") if 'class="states"' in e.proto.body][0]
 
 
 def no_exception(at):
@@ -53,9 +57,9 @@ def no_exception(at):
 def test_opens_on_the_seed_example():
     at = open_page()
     no_exception(at)
-    text = latex(at)
-    assert r"0.5 \times 0.1 + 0.3 \times 0.3 + 0.2 \times 0.5" in text
-    assert r"\begin{bmatrix}0.327 \\ 0.635\end{bmatrix}" in text
+    text = equations(at)
+    assert "0.5 × 0.1 + 0.3 × 0.3 + 0.2 × 0.5" in text
+    assert "tanh 0.34 0.75 = 0.327 0.635" in text
     assert ">0.327<" in states(at) and ">0.758<" in states(at)
 
 
@@ -64,7 +68,7 @@ def test_edit_W_f_updates_h1_and_highlights_dependents():
     edit(at, "dir_f_0_0", {0: {"W·x1": 0.6}})
     no_exception(at)
     exact = np.tanh(0.6 * 0.1 + 0.3 * 0.3 + 0.2 * 0.5 + 0.1)
-    assert f"{exact:.3f}" == "0.336" and r"\begin{bmatrix}0.336 \\ 0.635\end{bmatrix}" in latex(at)
+    assert f"{exact:.3f}" == "0.336" and "tanh 0.35 0.75 = 0.336 0.635" in equations(at)
     html = states(at)
     assert 'data-changed="' in html and 'data-changed="0"' not in html
 
@@ -86,7 +90,7 @@ def test_bad_cell_shows_message_and_keeps_last_values():
     edit(at, "dir_f_0_0", {1: {"U·h2": None}})
     no_exception(at)
     assert any("U_f (= U_b)[2][2] (row 2) is empty" in e.value for e in at.error)
-    assert r"\begin{bmatrix}0.327 \\ 0.635\end{bmatrix}" in latex(at)  # still the last valid computation
+    assert "= 0.327 0.635" in equations(at)  # still the last valid computation
     # the user's other edits in the same table are not lost: fixing the cell applies them
     edit(at, "dir_f_0_0", {1: {"U·h2": 0.9}, 0: {"U·h1": 0.6}})
     assert not at.error
@@ -106,7 +110,7 @@ def test_presets_and_dimension_change():
     at = open_page()
     at.selectbox(key="preset_pick").set_value("Random LSTM (seed 2)").run()
     no_exception(at)
-    assert "c_{" in latex(at) and "o \\odot" in latex(at)
+    assert "c 1 = f ⊙ c prev + i ⊙ g" in equations(at) and "o ⊙ tanh" in equations(at)
     at.number_input(key="h_f_1").set_value(3).run()
     no_exception(at)
     assert any("h_f changed" in i.value for i in at.info)

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from birnn_core import ACTIVATIONS, CELL_NAMES, GATES, HEAD_ACTIVATIONS, MERGE_MODES, ValidationError, num, presets
-from birnn_core.explain import explain_latex, state_update_lines
+from birnn_core.explain import equations_html, explain_html, state_update_lines
 
 from app import exports
 from app.state import compute, get_workspace, log_rerun_ms, set_workspace
@@ -229,20 +229,24 @@ def step_view(trace, tokens: list[str]) -> None:
         with st.container(border=True):
             arrow = "→ forward (reads x_1 … x_t)" if d.name == "forward" else "← backward (reads x_T … x_t)"
             st.markdown(f"**{arrow}**")
-            st.latex(r"\begin{aligned}" + r" \\[4pt] ".join("&" + line for line in explain_latex(d, t))
-                     + r"\end{aligned}")
+            st.html(explain_html(d, t))
             for line in state_update_lines(d, t):
                 st.caption(line)
+    row = lambda v: ("mat", [[num(x) for x in v]])
+    sym = lambda base, sup="": ("sym", base, str(t + 1), sup)
+    lines = []
     if layer.bwd is not None and layer.merged is not None:
-        m = layer.merged[0, t]
-        op = {"concat": "[h_t^{fwd}; h_t^{bwd}]", "sum": "h_t^{fwd} + h_t^{bwd}", "mul": "h_t^{fwd} \\odot h_t^{bwd}",
-              "ave": "(h_t^{fwd} + h_t^{bwd}) / 2"}[layer.merge]
-        st.latex(f"m_{{{t + 1}}} = {op} = [" + ", ".join(num(v) for v in m) + "]")
+        fwd, bwd = sym("h", "fwd"), sym("h", "bwd")
+        op = {"concat": [("text", "["), fwd, ("op", ";"), bwd, ("text", "]")], "sum": [fwd, ("op", "+"), bwd],
+              "mul": [fwd, ("op", "⊙"), bwd], "ave": [("open",), fwd, ("op", "+"), bwd, ("close",), ("op", "/ 2")]}
+        lines.append([sym("m"), ("op", "=")] + op[layer.merge] + [("op", "="), row(layer.merged[0, t])])
     if trace.probs is not None:
-        g = {"softmax": "\\mathrm{softmax}", "sigmoid": "\\sigma", "none": ""}[trace.head_activation]
-        st.latex(f"y_{{{t + 1}}} = {g}(W_o m_{{{t + 1}}} + b_o) = {g}([" +
-                 ", ".join(num(v) for v in trace.logits[0, t]) + "]) = [" +
-                 ", ".join(num(v) for v in trace.probs[0, t]) + "]")
+        g = {"softmax": "softmax", "sigmoid": "σ", "none": "id"}[trace.head_activation]
+        lines.append([sym("y"), ("op", "="), ("text", g), ("open",), ("sym", "W", "o", ""), sym("m"), ("op", "+"),
+                      ("sym", "b", "o", ""), ("close",), ("op", "="), ("text", g), ("open",),
+                      row(trace.logits[0, t]), ("close",), ("op", "="), row(trace.probs[0, t])])
+    if lines:
+        st.html(equations_html(lines))
 
 
 def seed_check(ws: Workspace, trace) -> None:

@@ -87,7 +87,13 @@ def main():
             ed_out = pages["editor"].locator("#out")
             num_in = pages["number"].locator("input[type=number]")
             num_out = pages["number"].locator("#out")
-            times = {"app": [], "editor": [], "number": []}
+            pn = b.new_page(viewport={"width": 1400, "height": 1000})  # the page's "Nudge one number" path
+            goto(pn, servers["app"].url, "/step_by_step")
+            pn.get_by_role("tab", name="Nudge one number").click()
+            nudge_in = pn.locator("[data-testid=stTabPanel]:visible input[type=number]")
+            nudge_in.wait_for()
+            nudge_cell = pn.locator(".states tbody tr").first.locator("td").first
+            times = {"app": [], "editor": [], "number": [], "nudge": []}
             n_logged = {k: 0 for k in ("app", "editor")}
             rng = np.random.default_rng(0)
             for i in range(n + 2):  # the first two samples warm up and are dropped
@@ -105,12 +111,20 @@ def main():
                     num_in.press("Enter")
                 tn = time_edit(pages["number"], type_number, num_out.inner_text, f"value: {np.tanh(w):.6f}")
                 wait_for_app(pages["number"], settle_ms=50)
+
+                def type_nudge():  # x_1[1], the default number in the nudge tab
+                    nudge_in.fill(str(w))
+                    nudge_in.press("Enter")
+                want_nudge = f"{np.tanh(0.5 * w + 0.09 + 0.1 + 0.1):.3f}".rstrip("0").rstrip(".")
+                tu = time_edit(pn, type_nudge, nudge_cell.inner_text, want_nudge)
+                wait_for_app(pn, settle_ms=50)
                 if i == 1:
                     n_logged = {k: len(logged_rerun_ms(servers[k])) for k in n_logged}
                 if i >= 2:
                     times["app"].append(ta)
                     times["editor"].append(te)
                     times["number"].append(tn)
+                    times["nudge"].append(tu)
             reruns = {k: logged_rerun_ms(servers[k])[n_logged[k]:] for k in n_logged}
             b.close()
     finally:
@@ -123,6 +137,8 @@ def main():
     print(f"  floor: one data_editor + text       {med['editor']:8.1f}")
     print(f"  step-by-step page (W_f[1][1] edit)  {med['app']:8.1f}")
     print(f"  ratio step page / data_editor floor {med['app'] / med['editor']:8.2f}   (goal ≤ 1.2)")
+    print(f"  step page, 'Nudge one number' path  {med['nudge']:8.1f}   ratio to number_input floor "
+          f"{med['nudge'] / med['number']:.2f}, to data_editor floor {med['nudge'] / med['editor']:.2f}")
     print(f"Server-side script time per rerun during those edits (median ms, {len(reruns['app'])} reruns): "
           f"step page {statistics.median(reruns['app']):.1f}, data_editor floor "
           f"{statistics.median(reruns['editor']):.1f}   (goal ≤ 30 ms)")

@@ -188,3 +188,16 @@ def test_seed_check_and_share_panels():
     state = link.split("?s=")[1]
     assert Workspace.from_url_state(state).to_dict() == at.session_state["workspace"].to_dict()
     assert at.query_params["s"] == [state] or at.query_params["s"] == state
+
+
+def test_nudge_one_number():
+    at = open_page()
+    at.session_state["edit_tab"] = "Nudge one number"
+    at.run()
+    at.selectbox(key="nudge_target_0_0").set_value("W_f[1][1]").run()
+    at.number_input(key="nudge_value_0_0_W_f[1][1]").set_value(0.6).run()
+    no_exception(at)
+    ws = at.session_state["workspace"]
+    assert ws.fwd.W[0, 0] == 0.6 and ws.bwd.W[0, 0] == 0.6  # tied
+    assert "tanh 0.35 0.75 = 0.336 0.635" in equations(at)
+    assert 'data-changed="0"' not in states(at)

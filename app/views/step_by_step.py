@@ -149,7 +149,7 @@ def build_frames(ws: Workspace) -> dict:
     return frames
 
 
-TABS = ["Tokens & embeddings", "Forward weights", "Backward weights", "Output layer"]
+TABS = ["Tokens & embeddings", "Forward weights", "Backward weights", "Output layer", "Nudge one number"]
 
 
 def _tab_changed() -> None:
@@ -165,7 +165,10 @@ def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str]]:
     frames = st.session_state["frames"]
     errors: list[str] = []
     new = ws.copy()
-    tab_x, tab_f, tab_b, tab_o = st.tabs(TABS, key="edit_tab", on_change=_tab_changed)
+    tab_x, tab_f, tab_b, tab_o, tab_n = st.tabs(TABS, key="edit_tab", on_change=_tab_changed)
+    if tab_n.open:
+        with tab_n:
+            nudge(ws, gen)
     if tab_x.open:
         with tab_x:
             embeddings_editor(ws, new, gen, frames, errors)
@@ -190,6 +193,55 @@ def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str]]:
     if ws.tie:
         new.bwd = new.fwd.copy()
     return new, errors
+
+
+def nudge_targets(ws: Workspace) -> dict[str, tuple[str, tuple]]:
+    """Every editable number: label -> (workspace array path, index)."""
+    out = {}
+    for t, tok in enumerate(ws.tokens):
+        for j in range(ws.d):
+            out[f"x_{t + 1}[{j + 1}]  ({tok})"] = ("embeddings", (t, j))
+    dirs = [("f", "fwd")] + ([("b", "bwd")] if ws.bidirectional and not ws.tie else [])
+    rows = {s: row_labels(ws.cell, getattr(ws, d).hidden_size) for s, d in dirs}
+    for s, d in dirs:
+        p = getattr(ws, d)
+        for i, r in enumerate(rows[s]):
+            for j in range(ws.d):
+                out[f"W_{s}[{r}][{j + 1}]"] = (f"{d}.W", (i, j))
+            for j in range(p.hidden_size):
+                out[f"U_{s}[{r}][{j + 1}]"] = (f"{d}.U", (i, j))
+            out[f"b_{s}[{r}]"] = (f"{d}.b", (i,))
+    for k in range(ws.q):
+        for j in range(ws.m):
+            out[f"W_o[{k + 1}][{j + 1}]"] = ("head_W", (k, j))
+        out[f"b_o[{k + 1}]"] = ("head_b", (k,))
+    return out
+
+
+def _array(ws: Workspace, path: str) -> np.ndarray:
+    obj = ws
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _apply_nudge(path: str, index: tuple, key: str) -> None:
+    ws = get_workspace().copy()
+    _array(ws, path)[index] = float(st.session_state[key])
+    if ws.tie:
+        ws.bwd = ws.fwd.copy()
+    set_workspace(ws)
+
+
+def nudge(ws: Workspace, gen: str) -> None:
+    """The fastest editing path: one number input (arrow keys step it by 0.05), no table to redraw."""
+    targets = nudge_targets(ws)
+    label = st.selectbox("Number to change", list(targets), key=f"nudge_target_{gen}")
+    path, index = targets[label]
+    key = f"nudge_value_{gen}_{label}"
+    st.number_input(label, value=float(_array(ws, path)[index]), step=0.05, format="%.4f", key=key,
+                    on_change=_apply_nudge, args=(path, index, key),
+                    help="Type a value or use the arrow keys; every value below follows at once.")
 
 
 def embeddings_editor(ws: Workspace, new: Workspace, gen: str, frames: dict, errors: list) -> None:

@@ -152,19 +152,22 @@ def _paren(v: float, digits: int) -> str:
     return f"({s})" if s.startswith("-") else s
 
 
-def step_equations(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3) -> list[list[tuple]]:
+def step_equations(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3,
+                   units: list[int] | None = None) -> list[list[tuple]]:
     """The lines of one step as seed 000 writes them: the matrix form, the row-by-row products,
-    the sums plus bias, then the activation; gated cells one block per gate, then the state update."""
+    the sums plus bias, then the activation; gated cells one block per gate, then the state update.
+    ``units`` keeps only those rows (hidden units) of every gate block (for a large h)."""
     s = "f" if tr.name == "forward" else "b"
     prev = ("sym", "h", str(t) if tr.name == "forward" else str(t + 2), "")
     p, h = tr.params, tr.hidden_size
     x, hp = tr.x[b, t], tr.h_prev[b, t]
-    units = step_terms(tr, t, b)
+    terms = step_terms(tr, t, b)
+    keep = list(range(h)) if units is None else list(units)
     xs = ("sym", "x", str(t + 1), "")
     lines = []
     for k, gate in enumerate(GATES[tr.cell] or ("",)):
-        rows = slice(k * h, (k + 1) * h)
-        block = units[k * h:(k + 1) * h]
+        rows = [k * h + j for j in keep]
+        block = [terms[r] for r in rows]
         fn = ("fn", GATE_ACT.get(gate, ACT_SYMBOL[tr.activation]))
         sub = s + (f",{gate}" if gate else "")
         W, U, bb = ("sym", "W", sub, ""), ("sym", "U", sub, ""), ("sym", "b", sub, "")
@@ -195,13 +198,13 @@ def step_equations(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3) -> l
     if tr.cell == "lstm":
         lines.append([("sym", "c", T1, ""), ("op", "="), ("sym", "f", "", ""), odot, ("sym", "c", "prev", ""),
                       ("op", "+"), ("sym", "i", "", ""), odot, ("sym", "g", "", ""), ("op", "="),
-                      _col(tr.c[b, t], digits), ("op", ","), ("sym", "h", T1, ""), ("op", "="), ("sym", "o", "", ""),
-                      odot, ("fn", "tanh"), ("open",), ("sym", "c", T1, ""), ("close",), ("op", "="),
-                      _col(tr.h[b, t], digits)])
+                      _col(tr.c[b, t, keep], digits), ("op", ","), ("sym", "h", T1, ""), ("op", "="),
+                      ("sym", "o", "", ""), odot, ("fn", "tanh"), ("open",), ("sym", "c", T1, ""), ("close",),
+                      ("op", "="), _col(tr.h[b, t, keep], digits)])
     elif tr.cell == "gru":
         lines.append([("sym", "h", T1, ""), ("op", "="), ("open",), ("text", "1"), ("op", "−"), ("sym", "z", "", ""),
                       ("close",), odot, ("sym", "n", "", ""), ("op", "+"), ("sym", "z", "", ""), odot, prev,
-                      ("op", "="), _col(tr.h[b, t], digits)])
+                      ("op", "="), _col(tr.h[b, t, keep], digits)])
     return lines
 
 
@@ -226,9 +229,10 @@ def _tex_part(part) -> str:
     return part[1]
 
 
-def explain_latex(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3) -> list[str]:
+def explain_latex(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3,
+                  units: list[int] | None = None) -> list[str]:
     """LaTeX lines (for st.latex / a worksheet) of :func:`step_equations`."""
-    return ["".join(_tex_part(p) for p in line).strip() for line in step_equations(tr, t, b, digits)]
+    return ["".join(_tex_part(p) for p in line).strip() for line in step_equations(tr, t, b, digits, units)]
 
 
 _HTML_STYLE = (
@@ -275,6 +279,6 @@ def equations_html(lines: list[list[tuple]]) -> str:
     return _HTML_STYLE + '<div class="eq">' + "".join(_html_line(line) for line in lines) + "</div>"
 
 
-def explain_html(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3) -> str:
+def explain_html(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3, units: list[int] | None = None) -> str:
     """The same lines as :func:`explain_latex`, as HTML."""
-    return equations_html(step_equations(tr, t, b, digits))
+    return equations_html(step_equations(tr, t, b, digits, units))

@@ -201,3 +201,23 @@ def test_nudge_one_number():
     assert ws.fwd.W[0, 0] == 0.6 and ws.bwd.W[0, 0] == 0.6  # tied
     assert "tanh 0.35 0.75 = 0.336 0.635" in equations(at)
     assert 'data-changed="0"' not in states(at)
+
+
+def test_a_trained_models_trace_can_be_inspected_read_only():
+    model = presets.random_model("lstm", d=8, h_f=16, h_b=16, q=5, seed=3)
+    tokens = ["the", "bank", "closed", "early"]
+    tr = run(model, np.random.default_rng(0).normal(size=(4, 8)), tokens=tokens)
+    at = AppTest.from_file(ENTRY, default_timeout=30)
+    at.run()
+    at.session_state["inspect"] = {"label": " ".join(tokens), "trace": tr}
+    at.session_state["step_source"] = "tagger"
+    at.switch_page("views/step_by_step.py")
+    at.run()
+    no_exception(at)
+    assert len(at.get("plotly_chart")) == 2 and not at.get("arrow_data_editor")
+    at.select_slider(key="inspect_t").set_value(2).run()
+    at.multiselect(key="inspect_units").set_value([3]).run()
+    text = equations(at)
+    i3 = tr.layers[0].fwd.gate("i")[0, 2, 3]
+    assert f"= {tr.layers[0].fwd.h[0, 2, 3]:.3f}".rstrip("0") in text.replace(" ,", ",")
+    assert f"{i3:.3f}".rstrip("0") in text

@@ -354,12 +354,41 @@ def share_and_export(ws: Workspace, trace) -> None:
             st.error(st.session_state["import_msg"])
 
 
+def inspect_view(trace, label: str) -> None:
+    """A trained model's trace, read-only: heatmaps of every state, and any unit's step written out."""
+    from app.figures.heatmaps import states_heatmap
+    tokens, layer = trace.tokens, trace.layers[-1]
+    st.caption(f"The trained tagger on “{label}”: {layer.fwd.cell.upper()}, h = {layer.fwd.hidden_size} per "
+               f"direction, inputs of size d = {trace.X.shape[-1]}. Read-only: edit on “Your model”.")
+    for d in layer.directions:
+        st.plotly_chart(states_heatmap(d.h[0], tokens, f"h {d.name} (units × tokens)"),
+                        key=f"inspect_{d.name}", theme=None)
+    c = st.columns([3, 2, 3])
+    t = c[0].select_slider("Time step t", options=list(range(len(tokens))), key="inspect_t",
+                           format_func=lambda i: f"{i + 1} · {tokens[i]}")
+    names = [d.name for d in layer.directions]
+    which = c[1].radio("Direction", names, horizontal=True, key="inspect_dir")
+    d = layer.directions[names.index(which)]
+    units = c[2].multiselect("Units to write out", list(range(d.hidden_size)), default=[0],
+                             format_func=lambda j: f"unit {j + 1}", key="inspect_units", max_selections=4)
+    if units:
+        st.html(explain_html(d, t, units=sorted(units)))
+
+
 # ---------------------------------------------------------------- the page
 
 st.title("Step by step")
 st.caption("Edit any number: every value that depends on it is recomputed, and the arithmetic is written "
            "out as seed 000 writes it by hand. Forward reads x_1 … x_t, backward reads x_T … x_t; the output "
            "at t merges both. The final state is (h_T forward, h_1 backward).")
+inspected = st.session_state.get("inspect")  # {"label", "trace"} handed over by the taggers page
+if inspected is not None:
+    source = st.radio("Model", ["workspace", "tagger"], horizontal=True, key="step_source",
+                      format_func={"workspace": "Your model (editable)",
+                                   "tagger": f"The trained tagger: {inspected['label']}"}.get)
+    if source == "tagger":
+        inspect_view(inspected["trace"], inspected["label"])
+        st.stop()
 ws = get_workspace()
 if st.session_state.get("url_error"):
     st.warning(st.session_state["url_error"])

@@ -574,7 +574,8 @@ class _FastStack:
     engine and against torch.
     """
 
-    def __init__(self, layers, head):
+    def __init__(self, layers, head, dtype=np.float64):
+        self.dtype = np.dtype(dtype)
         self.layers = []
         for layer in layers:
             dirs = [p for _, p in layer.directions()]
@@ -586,15 +587,16 @@ class _FastStack:
             h = UT.shape[1]
             half = np.ones(4 * h)
             half[:2 * h] = half[3 * h:] = 0.5
-            self.layers.append((np.ascontiguousarray(WT * half), np.ascontiguousarray(UT * half), b * half))
-        self.W_o, self.b_o = head.W.T.copy(), head.b.copy()
+            self.layers.append(tuple(np.ascontiguousarray(a, dtype=self.dtype)
+                                     for a in (WT * half, UT * half, b * half)))
+        self.W_o, self.b_o = head.W.T.astype(self.dtype), head.b.astype(self.dtype)
 
     def outputs(self, X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         B, T, _ = X.shape
         full = bool(np.all(lengths == T))
         t_idx = np.arange(T)[None, :]
         rev = np.where(t_idx < lengths[:, None], lengths[:, None] - 1 - t_idx, t_idx)  # (B, T)
-        inp = X
+        inp = np.asarray(X, dtype=self.dtype)
         for WT, UT, b in self.layers:
             D, h = UT.shape[0], UT.shape[1]
             if D == 2:
@@ -605,12 +607,12 @@ class _FastStack:
             d_in = Xs.shape[-1]
             base = np.matmul(Xs.reshape(D, B * T, d_in), WT).reshape(D, B, T, 4 * h) + b  # all steps at once
             base = np.ascontiguousarray(base.transpose(2, 0, 1, 3))    # (T, D, B, 4h): one block per step
-            H = np.empty((T, D, B, h))
-            hs = np.zeros((D, B, h))
-            c = np.zeros((D, B, h))
-            z = np.empty((D, B, 4 * h))
-            ig = np.empty((D, B, h))
-            scale = np.full(4 * h, 0.5)
+            H = np.empty((T, D, B, h), dtype=self.dtype)
+            hs = np.zeros((D, B, h), dtype=self.dtype)
+            c = np.zeros((D, B, h), dtype=self.dtype)
+            z = np.empty((D, B, 4 * h), dtype=self.dtype)
+            ig = np.empty((D, B, h), dtype=self.dtype)
+            scale = np.full(4 * h, 0.5, dtype=self.dtype)
             scale[2 * h:3 * h] = 1.0
             shift = 1.0 - scale
             for t in range(T):

@@ -23,3 +23,14 @@ def test_type_a_sentence_and_see_both_rows_of_tags(page, app_server):
     expect(page.locator('td[data-model="bi"]').nth(4)).to_contain_text("NOUN")  # bank
     expect(page.get_by_text("Model card")).to_be_visible()
     assert exception_texts(page) == []
+
+
+def test_hand_the_bi_tagger_over_to_step_by_step(page, app_server):
+    goto(page, app_server, "/compare")
+    page.get_by_text("Inspect the real models' hidden states").click()
+    wait_for_app(page)
+    page.get_by_role("button", name="bi tagger → Step by step").click()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Step by step")).to_be_visible()
+    expect(page.get_by_text("The trained tagger on").first).to_be_visible()
+    assert exception_texts(page) == []

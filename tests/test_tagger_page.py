@@ -72,11 +72,16 @@ def test_empty_box_long_text_and_odd_scripts(at):
     assert md.count('data-model="bi"') == 8 and not at.error
 
 
-def test_hidden_state_heatmaps(at):
+def test_hidden_state_heatmaps_and_hand_over(at):
     at.radio(key="compare_layer").set_value(2).run()
     assert not at.exception
-    assert at.session_state["tagger_inspect"]["tokens"] == ["Book", "a", "flight", "to", "Boston"]
     assert len(at.get("plotly_chart")) >= 3
+    at.button(key="inspect_bi_step_source").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    handed = at.session_state["inspect"]
+    assert handed["trace"].tokens == ["Book", "a", "flight", "to", "Boston"]
+    assert handed["trace"].layers[0].bwd is not None and handed["trace"].probs.shape == (1, 5, 17)
+    assert "bi tagger" in handed["label"]
 
 
 def test_page_does_not_import_torch():

@@ -9,6 +9,8 @@ import streamlit as st
 
 from birnn_core import tagger as tg
 
+from app.figures.heatmaps import states_heatmap
+
 TEXT_KEY = "compare_text"
 MAX_CHARS = 4000
 
@@ -85,15 +87,6 @@ def occlusion_figure(occ: tg.Occlusion, tokens: list[str]) -> go.Figure:
     return fig
 
 
-def states_heatmap(h: np.ndarray, tokens: list[str], title: str) -> go.Figure:
-    fig = go.Figure(go.Heatmap(z=h.T, x=[f"{t} ({i + 1})" for i, t in enumerate(tokens)],
-                               colorscale="RdBu", zmid=0, zmin=-1, zmax=1,
-                               hovertemplate="%{x}, unit %{y}: %{z:.3f}<extra></extra>"))
-    fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), title=dict(text=title, font=dict(size=13)),
-                      yaxis_title="hidden unit")
-    return fig
-
-
 def card_rows(uni: dict, bi: dict) -> list[dict]:
     def pct(x):
         return "–" if x is None else f"{100 * x:.2f}%"
@@ -164,6 +157,21 @@ def _use_example() -> None:
             st.session_state[TEXT_KEY] = ex[1]
 
 
+MAX_INSPECT = 120
+
+
+def _hand_over(model: tg.Tagger, tokens: list[str], page: str, source_key: str) -> None:
+    """Give the Step by step / Arrows diagram views this sentence's full trace of one tagger."""
+    text = " ".join(tokens)
+    label = f"{model.direction} tagger on “{text if len(text) < 60 else text[:57] + '…'}”"
+    st.session_state["inspect"] = {"label": label, "trace": model.trace(tokens)}
+    st.session_state[source_key] = "tagger"
+    try:
+        st.switch_page(page)
+    except st.errors.StreamlitAPIException:
+        st.info(f"The {label} is ready: open the view from the sidebar and pick “tagger”.")
+
+
 def _render_comparison(uni: tg.Tagger, bi: tg.Tagger, text: str) -> None:
     tokens = tg.tokenize(text)
     if not tokens:
@@ -207,12 +215,22 @@ def _render_comparison(uni: tg.Tagger, bi: tg.Tagger, text: str) -> None:
         if pick in cmp.explanations:
             st.plotly_chart(occlusion_figure(cmp.explanations[pick], tokens), key="compare_occ_fig")
     with st.expander("Inspect the real models' hidden states (heatmaps)"):
-        st.caption("Layer-1 states of the shipped taggers for this sentence, computed step by step by "
+        st.caption("States of the shipped taggers for this sentence, computed step by step by "
                    "birnn_core's engine (the same trace the step-by-step view records). Each column is a "
                    "token, each row one hidden unit; values lie in (−1, 1).")
-        if len(tokens) > 120:
-            st.info("Heatmaps are drawn for sentences of at most 120 tokens.")
+        if len(tokens) > MAX_INSPECT:
+            st.info(f"Heatmaps and the hand-over to the other views take sentences of at most "
+                    f"{MAX_INSPECT} tokens; this one has {len(tokens)}.")
         else:
+            c = st.columns(4)
+            for k, (name, model, page, key) in enumerate(
+                    [("bi", bi, "views/step_by_step.py", "step_source"),
+                     ("bi", bi, "views/diagram.py", "diagram_source"),
+                     ("uni", uni, "views/step_by_step.py", "step_source"),
+                     ("uni", uni, "views/diagram.py", "diagram_source")]):
+                where = "Step by step" if "step" in page else "Arrows diagram"
+                if c[k].button(f"{name} tagger → {where}", key=f"inspect_{name}_{key}"):
+                    _hand_over(model, tokens, page, key)
             layer = st.radio("Layer", [1, 2], horizontal=True, key="compare_layer")
             tb, tu = bi.trace(tokens), uni.trace(tokens)
             lt_b, lt_u = tb.layers[layer - 1], tu.layers[layer - 1]
@@ -222,7 +240,6 @@ def _render_comparison(uni: tg.Tagger, bi: tg.Tagger, text: str) -> None:
                             key="hm_bf")
             st.plotly_chart(states_heatmap(lt_b.bwd.h[0], tokens, f"bi, layer {layer}, backward h_t"),
                             key="hm_bb")
-            st.session_state["tagger_inspect"] = {"tokens": tokens}
 
 
 def _render_card(uni: tg.Tagger, bi: tg.Tagger) -> None:

@@ -782,11 +782,21 @@ class Comparison:
     explanations: dict[int, Occlusion]
 
 
+LONG_TEXT = 60  # tokens; beyond this, fewer disagreements are explained, over a shorter window
+
+
 def compare(uni: Tagger, bi: Tagger, tokens: Sequence[str], explain_limit: int = 12) -> Comparison:
-    """Tag with both models; explain by occlusion every token where they disagree (up to a limit)."""
+    """Tag with both models; explain by occlusion the tokens where they disagree (up to a limit).
+
+    Each explanation re-runs the whole text once per right-hand word it cuts or masks, so for
+    texts longer than LONG_TEXT tokens at most 4 disagreements are explained, over 8 words each.
+    """
     tokens = check_tokens(tokens)
     ut, up = uni.tag(tokens)
     bt, bp = bi.tag(tokens)
     dis = [i for i, (a, b) in enumerate(zip(ut, bt)) if a != b]
-    expl = {i: occlusion(bi, tokens, i) for i in dis[:explain_limit]}
+    window = 20
+    if len(tokens) > LONG_TEXT:
+        explain_limit, window = min(explain_limit, 4), 8
+    expl = {i: occlusion(bi, tokens, i, window=window) for i in dis[:explain_limit]}
     return Comparison(list(tokens), ut, up, bt, bp, dis, expl)

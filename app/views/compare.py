@@ -80,8 +80,8 @@ def occlusion_figure(occ: tg.Occlusion, tokens: list[str]) -> go.Figure:
             x=[f"…{html.escape(tokens[j])} ({j + 1})" for j, _, _ in occ.masked],
             y=[p for _, _, p in occ.masked], name="this word masked", opacity=0.45,
             text=[t for _, t, _ in occ.masked], hovertemplate="mask %{x}: p=%{y:.2f}, tag %{text}<extra></extra>"))
-    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10), yaxis_range=[0, 1],
-                      yaxis_title=f"p({occ.full_tag})", legend=dict(orientation="h", y=1.15),
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), yaxis_range=[0, 1],
+                      yaxis_title=f"p({occ.full_tag})", legend=dict(orientation="h", y=-0.25),
                       title=dict(text=f"'{occ.token}' (token {occ.index + 1}) in the bidirectional model",
                                  font=dict(size=13)))
     return fig

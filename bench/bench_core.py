@@ -5,11 +5,11 @@ trace's memory and the cost per step (linear in T means a flat us/step column).
 Usage: python bench/bench_core.py [--quick]
 """
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # tiny per-step matmuls: BLAS threads only add overhead
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import median_ms  # noqa: E402
 import numpy as np  # noqa: E402
 import torch
 
@@ -17,15 +17,6 @@ from birnn_core import ModelParams, layers_from_torch_state_dict, run
 
 torch.set_num_threads(1)
 
-
-def median_ms(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
 
 
 def trace_bytes(tr):

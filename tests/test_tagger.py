@@ -91,12 +91,16 @@ def test_tag_trace_and_batch_agree(models):
                  ["Hi"]]
         fast, lengths = m.fast_logits_batch(sents)
         engine, _ = m.logits_batch(sents)
-        np.testing.assert_allclose(fast, engine, atol=1e-10)
+        # the fast path computes U h_{t-1} in float32 (see _FastStack): within 1.8e-6 on the test set
+        np.testing.assert_allclose(fast, engine, atol=5e-6)
+        exact = tg._FastStack(m.model.layers, m.model.head, recurrent_float32=False)
+        X, L = m.batch_inputs(sents)
+        np.testing.assert_allclose(exact.logits(X, L), engine, atol=1e-10)  # all-float64: the engine's numbers
         for b, s in enumerate(sents):
             tags, probs = m.tag(s)
             tr = m.trace(s)
-            np.testing.assert_allclose(tr.probs[0], probs, atol=1e-10)
-            np.testing.assert_allclose(tr.logits[0], fast[b, :len(s)], atol=1e-10)
+            np.testing.assert_allclose(tr.probs[0], probs, atol=5e-6)
+            np.testing.assert_allclose(tr.logits[0], fast[b, :len(s)], atol=5e-6)
             assert len(tags) == len(s) and all(t in UPOS_TAGS for t in tags)
             np.testing.assert_allclose(probs.sum(-1), 1.0, atol=1e-12)
         assert m.trace(sents[0]).layers[-1].fwd.h.shape[:2] == (1, 5)
@@ -120,7 +124,8 @@ def test_occlusion_cut_equals_shorter_sentence(models):
     for k, tag, p in occ.prefix:
         tags, probs = bi.tag(toks[:k + 1])
         assert tag == tags[0]
-        assert p == pytest.approx(probs[0, UPOS_TAGS.index(occ.full_tag)], abs=1e-12)
+        # occlusion runs the float64 engine, tag() the fast path (U h in float32): equal to ~1e-8
+        assert p == pytest.approx(probs[0, UPOS_TAGS.index(occ.full_tag)], abs=1e-6)
     assert occ.full_tag == "VERB"
     assert len(occ.masked) == len(toks) - 1
     assert "Book" in occ.summary(toks)

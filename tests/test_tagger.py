@@ -91,7 +91,7 @@ def test_tag_trace_and_batch_agree(models):
                  ["Hi"]]
         fast, lengths = m.fast_logits_batch(sents)
         engine, _ = m.logits_batch(sents)
-        # the fast path computes U h_{t-1} in float32 (see _FastStack): within 1.8e-6 on the test set
+        # the fast path computes U h_{t-1} in float32 (see _FastStack): within 3.1e-6 of torch on the test set
         np.testing.assert_allclose(fast, engine, atol=5e-6)
         exact = tg._FastStack(m.model.layers, m.model.head, recurrent_float32=False)
         X, L = m.batch_inputs(sents)

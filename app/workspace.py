@@ -244,27 +244,27 @@ def _choice(data: dict, key: str, allowed: tuple) -> str:
     return v
 
 
-def _matrix(v, name: str) -> np.ndarray:
+def _numbers(v, name: str, ndim: int) -> np.ndarray:
+    """A finite float array of ``ndim`` dimensions (matrix: at most 64 × 64, vector: at most 256)."""
+    what, limit = ("a matrix", (64, 64)) if ndim == 2 else ("a list", (256,))
     try:
         a = np.array(v, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValidationError(f"{name} must be a matrix of numbers.", field=name) from None
-    if a.ndim != 2 or a.size == 0 or max(a.shape) > 64:
-        raise ValidationError(f"{name} must be a non-empty matrix of at most 64 × 64 numbers "
+        raise ValidationError(f"{name} must be {what} of numbers.", field=name) from None
+    if a.ndim != ndim or a.size == 0 or any(n > m for n, m in zip(a.shape, limit)):
+        raise ValidationError(f"{name} must be {what} of at most {' × '.join(map(str, limit))} numbers "
                               f"(got shape {a.shape}).", field=name)
     if not np.all(np.isfinite(a)):
         raise ValidationError(f"{name} holds NaN or inf: every value must be a finite number.", field=name)
     return a
 
 
+def _matrix(v, name: str) -> np.ndarray:
+    return _numbers(v, name, 2)
+
+
 def _vector(v, name: str) -> np.ndarray:
-    try:
-        a = np.array(v, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{name} must be a list of numbers.", field=name) from None
-    if a.ndim != 1 or a.size == 0 or a.size > 256 or not np.all(np.isfinite(a)):
-        raise ValidationError(f"{name} must be a non-empty list of finite numbers.", field=name)
-    return a
+    return _numbers(v, name, 1)
 
 
 def _direction(v, what: str) -> DirectionParams:

@@ -34,8 +34,8 @@ def test_default_example_shows_both_rows_and_card(at):
     md = _markdown(at)
     assert at.title[0].value == "Uni vs Bi taggers"
     assert "uni →" in md and "bi ↔" in md
-    assert md.count('data-model="uni"') == 5 and md.count('data-model="bi"') == 5
-    assert "Focus word **Book**, expected **VERB**" in at.info[0].value
+    assert md.count('data-model="uni"') == 4 and md.count('data-model="bi"') == 4  # "a can of fish"
+    assert "Focus word **can**, expected **NOUN**" in at.info[0].value
     assert "Model card" in [s.value for s in at.subheader]
     card = at.table[0].value
     assert "Most-frequent-tag baseline (test)" in card.iloc[:, 0].tolist()
@@ -57,9 +57,12 @@ def test_disagreements_are_explained(at):
     md = _markdown(at)
     n = md.count('class="dis" data-model="bi"')
     assert f"**{n} disagreement" in md
-    if n:
-        assert "Without the words to its right" in md or "last word" in md
-        assert at.selectbox(key="compare_occ_pick").options
+    # the shipped models disagree on "can" in "a can of fish" (uni AUX, bi NOUN): explained by occlusion
+    _type(at, "a can of fish")
+    md = _markdown(at)
+    assert md.count('class="dis" data-model="bi"') >= 1 and "**1 disagreement" in md
+    assert "Without the words to its right" in md or "last word" in md
+    assert at.selectbox(key="compare_occ_pick").options
 
 
 def test_empty_box_long_text_and_odd_scripts(at):
@@ -79,8 +82,8 @@ def test_hidden_state_heatmaps_and_hand_over(at):
     at.button(key="inspect_bi_step_source").click().run()
     assert not at.exception, [e.value for e in at.exception]
     handed = at.session_state["inspect"]
-    assert handed["trace"].tokens == ["Book", "a", "flight", "to", "Boston"]
-    assert handed["trace"].layers[0].bwd is not None and handed["trace"].probs.shape == (1, 5, 17)
+    assert handed["trace"].tokens == ["a", "can", "of", "fish"]
+    assert handed["trace"].layers[0].bwd is not None and handed["trace"].probs.shape == (1, 4, 17)
     assert "bi tagger" in handed["label"]
 
 

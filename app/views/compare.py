@@ -39,6 +39,9 @@ EXAMPLES: list[tuple[str, str, int, str, str]] = [
     ("Capital: Will Smith", "Will Smith came tomorrow", 0, "PROPN", "'Will Smith': a name."),
 ]
 
+# The page opens on a sentence where the two shipped models disagree and the right context decides.
+DEFAULT_EXAMPLE = [label for label, *_ in EXAMPLES].index("a can of fish")
+
 
 # ---------------------------------------------------------------- pure helpers (no Streamlit)
 
@@ -275,7 +278,7 @@ def main() -> None:
         return
     st.selectbox("Examples where right context decides", [ex[0] for ex in EXAMPLES], index=None,
                  placeholder="Pick an example…", key="compare_example", on_change=_use_example)
-    st.session_state.setdefault(TEXT_KEY, EXAMPLES[0][1])
+    st.session_state.setdefault(TEXT_KEY, EXAMPLES[DEFAULT_EXAMPLE][1])
     text = st.text_input("Sentence (tokenised the way EWT does: punctuation, n't, 's, quotes split off)",
                          key=TEXT_KEY, max_chars=MAX_CHARS)
     try:

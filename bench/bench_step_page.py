@@ -81,6 +81,7 @@ def main():
             goto(pages["number"], servers["number"].url, "/")
             pa = pages["app"]
             pa.get_by_role("tab", name="Forward weights").click()
+            wait_for_app(pa)
             app_grid = grid_of(pa, "[data-testid=stTabPanel]:visible [data-testid=stDataFrame]")
             first_cell = pa.locator(".states tbody tr").first.locator("td").first
             ed_grid = grid_of(pages["editor"])
@@ -90,6 +91,7 @@ def main():
             pn = b.new_page(viewport={"width": 1400, "height": 1000})  # the page's "Nudge one number" path
             goto(pn, servers["app"].url, "/step_by_step")
             pn.get_by_role("tab", name="Nudge one number").click()
+            wait_for_app(pn)
             nudge_in = pn.locator("[data-testid=stTabPanel]:visible input[type=number]")
             nudge_in.wait_for()
             nudge_cell = pn.locator(".states tbody tr").first.locator("td").first

@@ -21,18 +21,28 @@ def select_cell(page, grid, row: int, col: int, ncols: int) -> None:
         page.keyboard.press("ArrowLeft")
 
 
-def edit_cell(page, grid, row: int, col: int, ncols: int, text: str) -> None:
-    """Type ``text`` into a cell: open its editor with Enter, fill it, commit with Enter."""
-    select_cell(page, grid, row, col, ncols)
-    page.keyboard.press("Enter")
+def edit_cell(page, grid, row: int, col: int, ncols: int, text: str, tries: int = 3) -> None:
+    """Type ``text`` into a cell: open its editor with Enter, fill it, commit with Enter.
+
+    A grid that a rerun has just replaced drops the selection: select again (up to ``tries``)."""
     cell = page.locator(".gdg-input")
-    cell.wait_for()
+    for attempt in range(tries):
+        select_cell(page, grid, row, col, ncols)
+        page.keyboard.press("Enter")
+        try:
+            cell.wait_for(timeout=5_000)
+            break
+        except Exception:
+            if attempt == tries - 1:
+                raise
+            wait_for_app(page)
     cell.fill(text)
     page.keyboard.press("Enter")
 
 
 def forward_grid(page):
     page.get_by_role("tab", name="Forward weights").click()
+    wait_for_app(page)  # opening a tab reruns the page, which draws that tab's table anew
     grid = page.locator("[data-testid=stTabPanel]:visible [data-testid=stDataFrame]").first
     grid.wait_for()
     return grid

@@ -20,15 +20,6 @@ def row_labels(cell: str, h: int) -> list[str]:
     return [f"{g}{j + 1}" for g in gates for j in range(h)]
 
 
-def matrix_frame(M: np.ndarray, rows: list[str], col_prefix: str) -> pd.DataFrame:
-    """A (r, c) matrix (or (r,) vector as one column) as a DataFrame for st.data_editor."""
-    M = np.atleast_2d(np.asarray(M, dtype=np.float64))
-    if M.shape[0] == 1 and len(rows) > 1:
-        M = M.T
-    cols = [f"{col_prefix}{j + 1}" for j in range(M.shape[1])]
-    return pd.DataFrame(M, index=rows, columns=cols)
-
-
 def embeddings_frame(tokens: list[str], X: np.ndarray) -> pd.DataFrame:
     """Tokens and their embeddings (T, d) as one editable table (rows can be added and removed)."""
     df = pd.DataFrame(np.asarray(X, dtype=np.float64), columns=[f"x{j + 1}" for j in range(X.shape[1])])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import NonFiniteResultError, ValidationError
-from .params import GATES, DirectionParams, LayerParams, ModelParams, n_blocks, validate_model
+from .params import DirectionParams, LayerParams, ModelParams, n_blocks, validate_model
 from .trace import DirectionTrace, LayerTrace, ModelTrace, merge_vectors
 
 
@@ -34,7 +34,6 @@ def _activate(name: str, x, out):
     return out
 
 
-ACTIVATE = {"tanh": np.tanh, "relu": lambda x: np.maximum(x, 0.0), "sigmoid": sigmoid, "linear": lambda x: x}
 
 
 # ---------------------------------------------------------------- one sweep over time

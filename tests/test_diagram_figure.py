@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app.figures.diagram import (ANIMATED, CAPTION_I, HL_BWD_I, HL_FWD_I, PARALLEL, SEQUENTIAL, VEIL_I,  # noqa: E402
-                                 animation_steps, arrows_figure, final_state_rows, merge_figure)
+                                 arrows_figure, final_state_rows, merge_figure)
 from birnn_core import presets, run  # noqa: E402
 
 

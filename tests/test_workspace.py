@@ -5,7 +5,6 @@ import zlib
 
 import numpy as np
 import pytest
-import torch
 
 from app import exports
 from app.workspace import MAX_TOKENS, Workspace

@@ -145,13 +145,13 @@ def _layout(trace: ModelTrace, layer: int, b: int, tokens: list[str] | None) -> 
     first = "input x<sub>t</sub>" if layer == 0 else f"input (layer {layer} out)"
     rows = {"x": Row("x", first, ys["x"], cols, X, [f"x<sub>{i + 1}</sub> = {toks[i]}" for i in range(T)],
                      -_sym_range(X), _sym_range(X), VALUE_SCALE)}
-    rows["fwd"] = Row("fwd", f"forward h<sub>t</sub><sup>(fwd)</sup>", ys["fwd"], np.append(cols, T + 1),
+    rows["fwd"] = Row("fwd", "forward h<sub>t</sub><sup>(fwd)</sup>", ys["fwd"], np.append(cols, T + 1),
                       np.vstack([hf, fwd.final_h[b][None]]),
                       [f"h<sub>{i + 1}</sub><sup>(fwd)</sup> (forward, {toks[i]})" for i in range(T)]
                       + [f"h_n[{2 * _layer_index(trace, layer)}] = h<sub>{T}</sub><sup>(fwd)</sup> "
                          "(the forward final state)"], -h_range, h_range, VALUE_SCALE)
     if bwd is not None:
-        rows["bwd"] = Row("bwd", f"backward h<sub>t</sub><sup>(bwd)</sup>", ys["bwd"], np.insert(cols, 0, 0.0),
+        rows["bwd"] = Row("bwd", "backward h<sub>t</sub><sup>(bwd)</sup>", ys["bwd"], np.insert(cols, 0, 0.0),
                           np.vstack([bwd.final_h[b][None], hb]),
                           [f"h_n[{2 * _layer_index(trace, layer) + 1}] = h<sub>1</sub><sup>(bwd)</sup> "
                            "(the backward final state)"]
@@ -637,9 +637,9 @@ def merge_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: i
     hf = L.fwd.h[b, :T]
     hb = L.bwd.h[b, :T] if L.bwd is not None else None
     r = L.rows["fwd"].zmax
-    segments = [("fwd", hf, f"h<sub>t</sub><sup>(fwd)</sup> forward", FWD)]
+    segments = [("fwd", hf, "h<sub>t</sub><sup>(fwd)</sup> forward", FWD)]
     if hb is not None:
-        segments.append(("bwd", hb, f"h<sub>t</sub><sup>(bwd)</sup> backward", BWD))
+        segments.append(("bwd", hb, "h<sub>t</sub><sup>(bwd)</sup> backward", BWD))
         if lt.merge in ("sum", "mul", "ave"):
             segments.append(("merged", lt.merged[b, :T], f"m<sub>t</sub> = {lt.merge}", MERGE))
     blocks, starts, col = [], [], 0

@@ -28,7 +28,6 @@ class Computation:
 
     trace: ModelTrace | None
     error: str | None = None
-    field: str | None = None
     last_good: ModelTrace | None = None
 
     @property
@@ -76,9 +75,9 @@ def compute() -> Computation:
             st.session_state["prev_trace"] = last_good
         st.session_state["last_good"] = trace
     except ValidationError as e:
-        result = Computation(None, str(e), e.field, last_good)
+        result = Computation(None, str(e), last_good)
     except NonFiniteResultError as e:
-        result = Computation(None, str(e), e.direction, last_good)
+        result = Computation(None, str(e), last_good)
     st.session_state["trace"], st.session_state["trace_version"] = result, version
     return result
 

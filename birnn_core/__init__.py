@@ -8,7 +8,7 @@
 from . import presets
 from .convert import (from_keras, from_rows, layers_from_torch_state_dict, layers_to_torch_state_dict,
                       to_keras, to_rows)
-from .engine import check_finite, forward_states, head_forward, run, run_layer, sigmoid
+from .engine import check_finite, head_forward, run, run_layer, sigmoid
 from .errors import NonFiniteResultError, ValidationError
 from .explain import explain_latex, explain_text, num, state_update_lines, step_terms
 from .params import (ACTIVATIONS, CELL_NAMES, GATES, HEAD_ACTIVATIONS, MERGE_MODES, DirectionParams,
@@ -17,7 +17,7 @@ from .trace import DirectionTrace, LayerTrace, ModelTrace, merge_vectors
 
 __all__ = [
     "presets", "from_keras", "from_rows", "layers_from_torch_state_dict", "layers_to_torch_state_dict",
-    "to_keras", "to_rows", "check_finite", "forward_states", "head_forward", "run", "run_layer", "sigmoid",
+    "to_keras", "to_rows", "check_finite", "head_forward", "run", "run_layer", "sigmoid",
     "NonFiniteResultError", "ValidationError", "explain_latex", "explain_text", "num",
     "state_update_lines", "step_terms", "ACTIVATIONS", "CELL_NAMES", "GATES", "HEAD_ACTIVATIONS",
     "MERGE_MODES", "DirectionParams", "HeadParams", "LayerParams", "ModelParams", "n_blocks",

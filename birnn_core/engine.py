@@ -278,8 +278,3 @@ def check_finite(trace: ModelTrace) -> None:
         raise NonFiniteResultError("The output layer's logits overflowed: reduce W_o or b_o.",
                                    direction="output", layer=len(trace.layers), t=0, trace=trace)
 
-
-def forward_states(model: ModelParams, X, lengths=None):
-    """Convenience: (outputs (B,T,m), [final states per layer]) like torch's (output, h_n)."""
-    tr = run(model, X, lengths)
-    return tr.output, [lt.final_state for lt in tr.layers]

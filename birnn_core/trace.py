@@ -56,11 +56,6 @@ class DirectionTrace:
         k, h = GATES[self.cell].index(name), self.hidden_size
         return self.gates[..., k * h:(k + 1) * h]
 
-    def gate_pre(self, name: str) -> np.ndarray:
-        """(B,T,h) pre-activation of gate ``name``."""
-        k, h = GATES[self.cell].index(name), self.hidden_size
-        return self.pre[..., k * h:(k + 1) * h]
-
     def order(self, length: int) -> list[int]:
         """Time indices in the order this direction computes them, for a sequence of ``length``."""
         ts = list(range(length))

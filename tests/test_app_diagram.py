@@ -138,11 +138,5 @@ def test_tagger_trace_handed_over_is_drawn():
     at.switch_page("views/diagram.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    (fwd,) = [t for t in spec["data"] if t.get("type") == "heatmap" and t.get("name") == "fwd"]
-    z = fwd["z"]
-    if isinstance(z, dict):  # plotly's typed array
-        z = np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.dtype(z["dtype"])).reshape(
-            [int(n) for n in str(z["shape"]).split(",")])
-    shown = np.asarray(z, dtype=np.float64)[::-1, 0::2].T[:6]  # (T, h): one column per node (then h_n)
+    shown = row_nodes(specs(at)[0], "fwd")[:6]  # one column per node, then h_n
     np.testing.assert_allclose(shown, tagger_trace.layers[0].fwd.h[0], rtol=1e-6)

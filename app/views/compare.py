@@ -130,8 +130,8 @@ def card_rows(uni: dict, bi: dict) -> list[dict]:
                       ("torch", lambda c: c["training"]["torch_version"])):
         try:
             rows.append({"": label, "unidirectional": fn(uni), "bidirectional": fn(bi)})
-        except (KeyError, TypeError):
-            pass
+        except (KeyError, TypeError):  # an older card without the field: say so rather than drop the row
+            rows.append({"": label, "unidirectional": "not in the card", "bidirectional": "not in the card"})
     return rows
 
 

@@ -24,7 +24,8 @@ import streamlit as st  # noqa: E402
 
 from app.navigation import existing_pages  # noqa: E402
 
-st.set_page_config(page_title="BiRNN Explainer", layout="wide")
+# page_icon: a file served by this app (a Material icon would make the browser fetch its SVG from Google).
+st.set_page_config(page_title="BiRNN Explainer", page_icon=os.path.join(ROOT, "assets", "favicon.png"), layout="wide")
 
 PAGES = [
     st.Page(p.path, title=p.title, icon=p.icon, default=p.default)

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -154,3 +155,50 @@ def goto(page, base_url: str, path: str = "/", timeout: float = 30_000) -> None:
 def exception_texts(page) -> list[str]:
     """Texts of the Streamlit exception boxes on the page (a page should never show one)."""
     return page.locator("[data-testid=stException]").all_inner_texts()
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def record_outside_requests(page) -> list[str]:
+    """Start recording: the returned list fills with every request to a host that is not this machine.
+
+    data: and blob: URLs never leave the browser and are not counted."""
+    outside: list[str] = []
+
+    def check(request) -> None:
+        url = urllib.parse.urlsplit(request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOCAL_HOSTS:
+            outside.append(request.url)
+
+    page.on("request", check)
+    page.on("websocket", lambda ws: check(type("R", (), {"url": ws.url})()))
+    return outside
+
+
+# A payload that would set this flag if the page ran it as script (onerror, <script>, javascript:).
+PWNED = "window.__pwned"
+
+
+def assert_page_clean(page) -> None:
+    """No exception box, no traceback text, and no script from user input has run."""
+    assert exception_texts(page) == []
+    assert page.locator("text=Traceback (most recent call last)").count() == 0
+    assert page.evaluate(f"() => {PWNED} === undefined"), "user input ran as script"
+
+
+def retry(action, check, tries: int = 4, page=None) -> None:
+    """Do ``action`` until ``check`` passes (it raises when it does not), at most ``tries`` times.
+
+    A loaded machine can drop an interaction a rerun overlaps (a click on a canvas that is being
+    replaced, a key press before an editor opened); the check waits on what the page shows."""
+    for attempt in range(tries):
+        action()
+        try:
+            check()
+            return
+        except Exception:
+            if attempt == tries - 1:
+                raise
+            if page is not None:
+                wait_for_app(page)

@@ -25,6 +25,7 @@ from browser_utils import (  # noqa: E402
     AppServer,
     browser_required,
     chromium_available,
+    record_outside_requests,
 )
 
 NO_BROWSER = (
@@ -78,10 +79,13 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A fresh page that records every request; the test fails if any left the app's own server."""
     context = browser.new_context(viewport=VIEWPORT)
     pg = context.new_page()
     pg.set_default_timeout(30_000)
+    outside = record_outside_requests(pg)
     try:
         yield pg
     finally:
         context.close()
+    assert outside == [], f"the page requested addresses outside the app: {outside[:5]}"

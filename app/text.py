@@ -1,0 +1,36 @@
+"""User text is text: escape it for each place the app shows it. Pure functions, no Streamlit.
+
+Every string a person typed (a token, a sentence, a label built from them) goes through one of
+these before it reaches an element that interprets markup:
+
+- ``plotly(s)``: Plotly labels (titles, ticks, hover, annotations) render a pseudo-HTML subset
+  (<b>, <span style>, <a href>, <br>) and decode &lt; &gt; &amp;. Escaping <, > and & (not quotes:
+  Plotly does not decode &quot;) shows the text as typed.
+- ``markdown(s)``: st.markdown / st.caption / st.info and widget labels render CommonMark, LaTeX
+  ($...$), Streamlit directives (:red[...], :material/x:) and images (![](url), which the browser
+  would fetch). A backslash before every ASCII punctuation character makes each one literal.
+- ``html_text(s)``: text inside markup the app writes itself for st.html.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:\"'=^@%?;,/])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def plotly(s: str) -> str:
+    """``s`` shown literally in a Plotly label."""
+    return html.escape(str(s), quote=False)
+
+
+def markdown(s: str) -> str:
+    """``s`` shown literally inside Streamlit markdown (one line: newlines become spaces)."""
+    s = _CONTROL.sub("\N{REPLACEMENT CHARACTER}", str(s)).replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+def html_text(s: str) -> str:
+    """``s`` as inert text inside HTML the app builds."""
+    return html.escape(str(s), quote=True)

@@ -10,7 +10,7 @@ import numpy as np
 
 from birnn_core import ModelTrace, ValidationError, explain_latex, num
 
-from app.workspace import Workspace
+from app.workspace import Workspace, load_json
 
 EXPORT_FORMAT = "birnn-explainer/1"
 MAX_IMPORT_BYTES = 2_000_000
@@ -29,11 +29,7 @@ def from_json(raw: bytes | str) -> Workspace:
     if len(raw) > MAX_IMPORT_BYTES:
         raise ValidationError(f"The file is {len(raw):,} bytes: imports are limited to "
                               f"{MAX_IMPORT_BYTES:,} bytes.", field="import")
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError("The file is not JSON: export one from this page and import that.",
-                              field="import") from None
+    data = load_json(raw, "The file")
     if isinstance(data, dict) and data.get("format") == EXPORT_FORMAT:
         data = data.get("workspace")
     return Workspace.from_dict(data)

@@ -17,6 +17,7 @@ import streamlit as st
 
 from birnn_core import ModelTrace, NonFiniteResultError, ValidationError, presets, run
 
+from app import text
 from app.workspace import Workspace
 
 KEY = "workspace"
@@ -55,7 +56,16 @@ def get_workspace() -> Workspace:
 def set_workspace(ws: Workspace) -> None:
     """Replace the workspace (every page sees the change on its next run)."""
     st.session_state[KEY] = ws
+    st.session_state["url_error"] = None  # the person has moved on from the link that failed
     st.session_state["ws_version"] = st.session_state.get("ws_version", 0) + 1
+
+
+def show_link_problem() -> None:
+    """Open the share link of this address (if any) and say, on whatever page, why it failed."""
+    if "s" in st.query_params:
+        get_workspace()
+    if st.session_state.get("url_error"):
+        st.warning(text.markdown(st.session_state["url_error"]))
 
 
 def compute() -> Computation:

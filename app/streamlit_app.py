@@ -32,7 +32,11 @@ PAGES = [
     for p in existing_pages()
 ]
 
-st.navigation(PAGES).run()
+from app.state import show_link_problem  # noqa: E402
+
+current = st.navigation(PAGES)
+show_link_problem()
+current.run()
 # Server-side time of this rerun, for bench/bench_step_page.py (AppTest reads the session value, a
 # real server prints it to its log when BIRNN_LOG_RERUN_MS is set).
 st.session_state["_rerun_ms"] = (time.perf_counter() - _t0) * 1e3

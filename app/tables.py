@@ -5,6 +5,8 @@ No Streamlit here: frames go into st.data_editor, the HTML goes into st.html.
 from __future__ import annotations
 
 import html
+import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -20,9 +22,47 @@ def row_labels(cell: str, h: int) -> list[str]:
     return [f"{g}{j + 1}" for g in gates for j in range(h)]
 
 
+# ---------------------------------------------------------------- cells are text, parsed here
+
+# A number as people type it: 0.5, -.5, 5., 1e-3, 2E+4 (and the minus sign "−" the page prints).
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def cell_text(v: float) -> str:
+    """A value as its editor cell shows it: the shortest text that reads back as exactly ``v``."""
+    return repr(float(v))
+
+
+def parse_number(raw, where: str) -> float:
+    """The float a person typed in a cell, or CellError saying what to type instead.
+
+    The editors hold text, not browser number fields: a number field drops what it does not
+    accept (1e309 became 1309, 1,5 became 15) and the server never saw what was typed."""
+    text = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw).strip()
+    text = text.replace("\u2212", "-")
+    if not text:
+        raise CellError(f"{where} is empty: type a finite number. The results still use the last valid values.")
+    if _NUMBER.fullmatch(text) is None:
+        shown = text if len(text) <= 24 else text[:24] + "…"
+        if re.fullmatch(r"[+-]?\d*,\d+", text):
+            hint = f"write the decimal point as a dot ({text.replace(',', '.')})"
+        elif text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            hint = "NaN and infinity cannot be computed with: type a finite number"
+        else:
+            hint = "type a number such as -0.25 or 1e-3"
+        raise CellError(f"{where} is '{shown}': {hint}. The results still use the last valid values.")
+    value = float(text)
+    if not math.isfinite(value):
+        raise CellError(f"{where} is '{text}', beyond the largest 64-bit float (about 1.8e308): type a "
+                        f"smaller number. The results still use the last valid values.")
+    return value
+
+
 def embeddings_frame(tokens: list[str], X: np.ndarray) -> pd.DataFrame:
-    """Tokens and their embeddings (T, d) as one editable table (rows can be added and removed)."""
-    df = pd.DataFrame(np.asarray(X, dtype=np.float64), columns=[f"x{j + 1}" for j in range(X.shape[1])])
+    """Tokens and their embeddings (T, d) as one editable table of text (rows can be added and removed)."""
+    X = np.asarray(X, dtype=np.float64)
+    df = pd.DataFrame([[cell_text(v) for v in row] for row in X], columns=[f"x{j + 1}" for j in range(X.shape[1])],
+                      dtype=object)
     df.insert(0, "token", list(tokens))
     return df
 
@@ -36,26 +76,20 @@ def blocks_frame(blocks: list[tuple[str, np.ndarray, str]], rows: list[str]) -> 
     for sym, M, prefix in blocks:
         M = np.asarray(M, dtype=np.float64).reshape(len(rows), -1)
         cols = [sym] if M.shape[1] == 1 and not prefix else [f"{sym}·{prefix}{j + 1}" for j in range(M.shape[1])]
-        parts.append(pd.DataFrame(M, index=rows, columns=cols))
+        parts.append(pd.DataFrame([[cell_text(v) for v in row] for row in M], index=rows, columns=cols, dtype=object))
     return pd.concat(parts, axis=1)
 
 
 def parse_blocks(df: pd.DataFrame, blocks: list[tuple[str, tuple]]) -> list[np.ndarray]:
     """Split an edited [W | U | b] frame back into its matrices; CellError names matrix[row][col]."""
-    try:
-        values = df.to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError):
-        values = df.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     out, start = [], 0
     for name, shape in blocks:
         width = 1 if len(shape) == 1 else shape[1]
-        part = values[:, start:start + width]
-        bad = np.argwhere(~np.isfinite(part))
-        if len(bad):
-            i, j = (int(v) for v in bad[0])
-            where = f"{name}[{i + 1}]" if len(shape) == 1 else f"{name}[{i + 1}][{j + 1}]"
-            raise CellError(f"{where} (row {df.index[i]}) is empty: type a finite number. The results still "
-                            f"use the last valid values.")
+        part = np.empty((len(df), width))
+        for i in range(len(df)):
+            for j in range(width):
+                where = f"{name}[{i + 1}]" if len(shape) == 1 else f"{name}[{i + 1}][{j + 1}]"
+                part[i, j] = parse_number(df.iat[i, start + j], f"{where} (row {df.index[i]})")
         out.append(part.reshape(shape))
         start += width
     return out
@@ -67,36 +101,32 @@ class CellError(ValueError):
 
 def parse_matrix(df: pd.DataFrame, name: str) -> np.ndarray:
     """The numbers of an edited frame; raises CellError naming the first bad cell (1-based)."""
-    try:
-        values = df.to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError):
-        values = df.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = np.argwhere(~np.isfinite(values))
-    if len(bad):
-        i, j = (int(v) for v in bad[0])
-        raw = df.iat[i, j]
-        what = "empty" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else f"'{raw}'"
-        raise CellError(f"{name} row {df.index[i]}, column {df.columns[j]} is {what}: type a finite "
-                        f"number. The results still use the last valid values.")
+    values = np.empty(df.shape)
+    for i in range(df.shape[0]):
+        for j in range(df.shape[1]):
+            values[i, j] = parse_number(df.iat[i, j], f"{name} row {df.index[i]}, column {df.columns[j]}")
     return values
 
 
-def parse_embeddings(df: pd.DataFrame, max_tokens: int) -> tuple[list[str], np.ndarray, str | None]:
-    """(tokens, X (T, d), note) from the edited token table; note says when the list was capped."""
+def parse_embeddings(df: pd.DataFrame, max_tokens: int, token_problem) -> tuple[list[str], np.ndarray]:
+    """(tokens, X (T, d)) from the edited token table; CellError says what to change.
+
+    token_problem(token, position) -> message or None: the workspace's rule for a token."""
     if len(df) == 0:
         raise CellError("The token list is empty: add at least one row (token and its embedding).")
-    note = None
     if len(df) > max_tokens:
-        df = df.iloc[:max_tokens]
-        note = f"This page shows at most {max_tokens} tokens: the first {max_tokens} rows are used."
+        raise CellError(f"The table has {len(df)} rows: this page shows at most {max_tokens} tokens. Delete "
+                        f"{len(df) - max_tokens} row(s). The results still use the last valid values.")
     tokens = []
     for i, tok in enumerate(df["token"].tolist()):
-        if tok is None or (isinstance(tok, float) and np.isnan(tok)) or not str(tok).strip():
-            raise CellError(f"Token {i + 1} has no word: type one (or delete the row).")
-        tokens.append(str(tok).strip()[:40])
+        tok = "" if tok is None or (isinstance(tok, float) and np.isnan(tok)) else str(tok).strip()
+        problem = token_problem(tok, i + 1)
+        if problem:
+            raise CellError(problem + " (Or delete the row.) The results still use the last valid values.")
+        tokens.append(tok)
     X = parse_matrix(df.drop(columns=["token"]).reset_index(drop=True).rename(index=lambda i: i + 1),
                      "Embeddings")
-    return tokens, X, note
+    return tokens, X
 
 
 # ---------------------------------------------------------------- the states table

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import unicodedata
 import zlib
 from dataclasses import dataclass, field, replace
 
@@ -23,8 +24,10 @@ URL_VERSION = "1"
 MAX_TOKENS = 60
 MAX_DIM = 16          # d, h_f, h_b
 MAX_CLASSES = 12
+MAX_TOKEN_CHARS = 40
 MAX_URL_CHARS = 16_000
 MAX_JSON_BYTES = 256_000
+MAX_NUMBER_DIGITS = 30  # an integer literal longer than this is refused, not rounded to inf
 
 
 @dataclass
@@ -153,13 +156,7 @@ class Workspace:
         if str(data.get("v")) != URL_VERSION:
             raise ValidationError(f"This state is version {data.get('v')!r}; this app reads version "
                                   f"{URL_VERSION}.", field="state")
-        tokens = data.get("tokens")
-        if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
-            raise ValidationError("'tokens' must be a list of words.", field="tokens")
-        if not 1 <= len(tokens) <= MAX_TOKENS:
-            raise ValidationError(f"The state has {len(tokens)} tokens: this page shows 1 to {MAX_TOKENS}.",
-                                  field="tokens")
-        tokens = [t[:40] for t in tokens]
+        tokens = _tokens(data.get("tokens"))
         cell = _choice(data, "cell", tuple(GATES))
         act = _choice(data, "act", ACTIVATIONS)
         merge = _choice(data, "merge", MERGE_MODES)
@@ -168,11 +165,14 @@ class Workspace:
         if X.shape[0] != len(tokens) or not 1 <= X.shape[1] <= MAX_DIM:
             raise ValidationError(f"The embeddings are {X.shape}: they must be (T, d) = ({len(tokens)}, d) "
                                   f"with 1 ≤ d ≤ {MAX_DIM}.", field="embeddings")
-        tie, bi = bool(data.get("tie", False)), bool(data.get("bi", True))
+        tie, bi = _bool(data, "tie", False), _bool(data, "bi", True)
+        preset = data.get("preset", "")
+        if not isinstance(preset, str) or len(preset) > 80:
+            raise ValidationError("'preset' must be a preset's name (text of at most 80 characters).", field="preset")
         fwd = _direction(data.get("fwd"), "forward")
         bwd = fwd.copy() if tie else _direction(data.get("bwd"), "backward")
         ws = cls(list(tokens), X, fwd, bwd, _matrix(data.get("Wo"), "W_o"), _vector(data.get("bo"), "b_o"),
-                 cell, act, merge, tie, bi, out, str(data.get("preset", ""))[:80])
+                 cell, act, merge, tie, bi, out, preset)
         for h in (ws.h_f, ws.h_b):
             if not 1 <= h <= MAX_DIM:
                 raise ValidationError(f"Hidden sizes must be between 1 and {MAX_DIM} (got {h}).", field="h")
@@ -199,18 +199,44 @@ class Workspace:
             packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
             inflater = zlib.decompressobj()
             raw = inflater.decompress(packed, MAX_JSON_BYTES)
-            if inflater.unconsumed_tail:
-                raise ValidationError("The link's state unpacks to more than the app accepts.", field="url")
-            data = json.loads(raw.decode("utf-8"))
-        except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError) as e:
-            if isinstance(e, ValidationError):
-                raise
+        except (binascii.Error, ValueError, zlib.error):
             raise ValidationError("The link's state is damaged (it does not decode): copy the whole link "
                                   "again.", field="url") from None
-        return cls.from_dict(data)
+        if inflater.unconsumed_tail:
+            raise ValidationError("The link's state unpacks to more than the app accepts.", field="url")
+        return cls.from_dict(load_json(raw, "The link's state"))
 
 
 # ---------------------------------------------------------------- helpers
+
+def load_json(raw: bytes | str, what: str) -> object:
+    """Parse untrusted JSON (a link's state, an imported file); ValidationError says what is wrong.
+
+    Refused, not approximated: NaN / Infinity literals and integers longer than MAX_NUMBER_DIGITS
+    digits. Nesting deeper than Python's recursion limit is refused too (json raises RecursionError)."""
+    def refuse_constant(name: str):
+        raise ValidationError(f"{what} holds {name}: every value must be a finite number.", field="json")
+
+    def parse_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_NUMBER_DIGITS:
+            raise ValidationError(f"{what} holds a {len(digits.lstrip('-'))}-digit number: numbers must be "
+                                  f"finite 64-bit floats (at most {MAX_NUMBER_DIGITS} digits).", field="json")
+        return int(digits)
+
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        return json.loads(text, parse_constant=refuse_constant, parse_int=parse_int)
+    except UnicodeDecodeError:
+        raise ValidationError(f"{what} is not JSON: it holds binary data (this app never reads pickles or "
+                              f"other binary formats). Export a JSON file from this app and use that.",
+                              field="json") from None
+    except RecursionError:
+        raise ValidationError(f"{what} is nested too deeply to be this app's format: export it from this app "
+                              f"again.", field="json") from None
+    except json.JSONDecodeError as e:
+        raise ValidationError(f"{what} is not valid JSON ({e.msg} at character {e.pos}): export it from this "
+                              f"app again.", field="json") from None
+
 
 def _fit(a: np.ndarray, shape: tuple) -> np.ndarray:
     """Top-left block of ``a`` into a zero array of ``shape``."""
@@ -239,21 +265,69 @@ def _fit_direction(p: DirectionParams, old_cell: str, cell: str, d: int, h: int,
 
 def _choice(data: dict, key: str, allowed: tuple) -> str:
     v = data.get(key)
-    if v not in allowed:
-        raise ValidationError(f"'{key}' is {v!r}: it must be one of {', '.join(allowed)}.", field=key)
+    if not isinstance(v, str) or v not in allowed:
+        shown = v if isinstance(v, (str, int, float, bool)) or v is None else type(v).__name__
+        raise ValidationError(f"'{key}' is {shown!r}: it must be one of {', '.join(allowed)}.", field=key)
     return v
 
 
+def _bool(data: dict, key: str, default: bool) -> bool:
+    """A JSON true/false; "no", "false", 0 are refused (bool("no") would read as True)."""
+    v = data.get(key, default)
+    if not isinstance(v, bool):
+        raise ValidationError(f"'{key}' is {v!r}: it must be true or false.", field=key)
+    return v
+
+
+def token_problem(token: str, position: int) -> str | None:
+    """What is wrong with one token (1-based ``position``), or None: the one rule for links, files,
+    the token table and the sentence box."""
+    if not token.strip():
+        return f"Token {position} is empty: type a word."
+    if len(token) > MAX_TOKEN_CHARS:
+        return f"Token {position} has {len(token):,} characters: a token has at most {MAX_TOKEN_CHARS}. Shorten it."
+    bad = next((c for c in token if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        return f"Token {position} holds the control character U+{ord(bad):04X}: remove it."
+    return None
+
+
+def _tokens(v) -> list[str]:
+    if not isinstance(v, list) or not all(isinstance(t, str) for t in v):
+        raise ValidationError("'tokens' must be a list of words (text).", field="tokens")
+    if not 1 <= len(v) <= MAX_TOKENS:
+        raise ValidationError(f"The state has {len(v)} tokens: this page shows 1 to {MAX_TOKENS}.", field="tokens")
+    for i, t in enumerate(v):
+        problem = token_problem(t, i + 1)
+        if problem:
+            raise ValidationError(problem, field="tokens")
+    return list(v)
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
 def _numbers(v, name: str, ndim: int) -> np.ndarray:
-    """A finite float array of ``ndim`` dimensions (matrix: at most 64 × 64, vector: at most 256)."""
+    """A finite float array of ``ndim`` dimensions (matrix: at most 64 × 64, vector: at most 256).
+
+    The structure is checked before NumPy sees it: no nesting beyond ``ndim``, no strings or
+    booleans, rows of one length."""
     what, limit = ("a matrix", (64, 64)) if ndim == 2 else ("a list", (256,))
+    rows = v if ndim == 2 else [v]
+    shape_ok = (isinstance(v, list) and all(isinstance(r, list) for r in rows) and len(rows) > 0
+                and len({len(r) for r in rows}) == 1 and len(rows[0]) > 0)
+    if not shape_ok or not all(_is_number(x) for r in rows for x in r):
+        raise ValidationError(f"{name} must be {what} of numbers (rows of equal length).", field=name)
+    shape = (len(rows), len(rows[0])) if ndim == 2 else (len(v),)
+    if any(n > m for n, m in zip(shape, limit)):
+        raise ValidationError(f"{name} must be {what} of at most {' × '.join(map(str, limit))} numbers "
+                              f"(got shape {shape}).", field=name)
     try:
         a = np.array(v, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{name} must be {what} of numbers.", field=name) from None
-    if a.ndim != ndim or a.size == 0 or any(n > m for n, m in zip(a.shape, limit)):
-        raise ValidationError(f"{name} must be {what} of at most {' × '.join(map(str, limit))} numbers "
-                              f"(got shape {a.shape}).", field=name)
+    except OverflowError:
+        raise ValidationError(f"{name} holds a number beyond the largest 64-bit float (about 1.8e308).",
+                              field=name) from None
     if not np.all(np.isfinite(a)):
         raise ValidationError(f"{name} holds NaN or inf: every value must be a finite number.", field=name)
     return a

@@ -1,5 +1,6 @@
 """The shared Workspace: resizing, the share-link codec (hostile input included) and the exports."""
 import base64
+import re
 import json
 import zlib
 
@@ -103,3 +104,53 @@ def test_worksheet_has_every_step():
     assert md.count("### t = ") == 6  # 3 forward + 3 backward
     assert r"0.5 \times 0.1 + 0.3 \times 0.3 + 0.2 \times 0.5" in md
     assert "t = 2 (love): [0.758, 0.958, 0.842, 0.978]" in md
+
+
+# ---------------------------------------------------------------- hostile states: refused with a message
+
+def _state(**changes) -> dict:
+    d = seed_ws().to_dict()
+    d.update(changes)
+    return d
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"tie": "no"}, "'tie' is 'no': it must be true or false"),
+    ({"bi": "false"}, "'bi' is 'false': it must be true or false"),
+    ({"bi": 0}, "'bi' is 0: it must be true or false"),
+    ({"cell": ["rnn"]}, "'cell' is 'list'"),
+    ({"tokens": ["a", "b", "x" * 41]}, "41 characters"),
+    ({"tokens": ["a", "b\x07", "c"]}, "control character U+0007"),
+    ({"tokens": ["a", "", "c"]}, "Token 2 is empty"),
+    ({"X": [[0.1, 0.2, "0.3"]] * 3}, "embeddings must be a matrix of numbers"),
+    ({"X": [[0.1, True, 0.3]] * 3}, "embeddings must be a matrix of numbers"),
+    ({"X": [[0.1, 0.2], [0.1, 0.2, 0.3], [0.1, 0.2, 0.3]]}, "rows of equal length"),
+    ({"X": [[[0.1]] * 3] * 3}, "embeddings must be a matrix of numbers"),
+    ({"X": [[1e308 * 10, 0.2, 0.3]] * 3}, "NaN or inf"),
+    ({"X": [[10 ** 400, 0.2, 0.3]] * 3}, "beyond the largest 64-bit float"),
+    ({"preset": {"a": 1}}, "'preset' must be a preset's name"),
+])
+def test_hostile_state_fields_are_refused_with_what_to_change(changes, message):
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        Workspace.from_dict(_state(**changes))
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("[" * 10_000 + "]" * 10_000, "nested too deeply"),
+    ('{"v": "1", "X": [[' + "9" * 400 + "]]}", "400-digit number"),
+    ('{"v": "1", "X": [[NaN]]}', "holds NaN"),
+    ('{"v": "1", "X": [[-Infinity]]}', "holds -Infinity"),
+    ('{"v": "1", "tokens": ["a"', "not valid JSON"),
+    ("", "not valid JSON"),
+])
+def test_hostile_json_is_refused_by_link_and_import(raw, message):
+    link = "1." + base64.urlsafe_b64encode(zlib.compress(raw.encode())).decode().rstrip("=")
+    for load, arg in ((Workspace.from_url_state, link), (exports.from_json, raw.encode())):
+        with pytest.raises(ValidationError, match=re.escape(message)):
+            load(arg)
+
+
+def test_a_pickle_is_never_unpickled():
+    import pickle
+    with pytest.raises(ValidationError, match="never reads pickles"):
+        exports.from_json(pickle.dumps({"v": "1"}))

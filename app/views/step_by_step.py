@@ -13,7 +13,8 @@ from app import exports
 from app.state import compute, get_workspace, log_rerun_ms, set_workspace
 from app.tables import (CellError, blocks_frame, embeddings_frame, parse_blocks, parse_embeddings, row_labels,
                         states_html)
-from app.workspace import MAX_CLASSES, MAX_DIM, MAX_TOKENS, Workspace
+from app import text
+from app.workspace import MAX_CLASSES, MAX_DIM, MAX_TOKENS, Workspace, token_problem
 
 PRESETS = presets.all_presets()
 
@@ -45,20 +46,24 @@ def _set_option(what: str, key: str) -> None:
     set_workspace(ws)
 
 
-def _use_sentence() -> None:
-    text = st.session_state.get("sentence", "")
-    words = text.split()
+def sentence_problem(words: list[str]) -> str | None:
+    """Why a typed sentence cannot be used as it is (what to change), or None."""
     if not words:
-        st.session_state["sentence_msg"] = "Type at least one word."
-        return
-    msg = None
+        return "Type at least one word."
     if len(words) > MAX_TOKENS:
-        msg = f"The sentence has {len(words):,} words: this page shows at most {MAX_TOKENS}, so the first {MAX_TOKENS} are used."
-        words = words[:MAX_TOKENS]
-    ws = get_workspace()
-    ws = ws.copy(tokens=[w[:40] for w in words], embeddings=presets.embed(words, ws.d), preset="")
-    st.session_state["sentence_msg"] = msg
-    _restart_editors(ws)
+        return (f"The sentence has {len(words):,} words: this page shows at most {MAX_TOKENS}. Shorten it; "
+                f"the model still shows the last sentence.")
+    problems = (token_problem(w, i + 1) for i, w in enumerate(words))
+    problem = next((p for p in problems if p), None)
+    return None if problem is None else f"{problem} The model still shows the last sentence."
+
+
+def _use_sentence() -> None:
+    words = st.session_state.get("sentence", "").split()
+    st.session_state["sentence_msg"] = sentence_problem(words)
+    if st.session_state["sentence_msg"] is None:
+        ws = get_workspace()
+        _restart_editors(ws.copy(tokens=words, embeddings=presets.embed(words, ws.d), preset=""))
 
 
 def _import_file() -> None:
@@ -111,7 +116,7 @@ def edit_blocks(frame, key: str, blocks: list[tuple[str, np.ndarray]], errors: l
     try:
         return parse_blocks(edited, [(name, M.shape) for name, M in blocks])
     except CellError as e:
-        st.error(str(e))
+        st.error(text.markdown(str(e)))
         errors.append(str(e))
         return [M for _, M in blocks]
 
@@ -239,7 +244,7 @@ def nudge(ws: Workspace, gen: str) -> None:
     label = st.selectbox("Number to change", list(targets), key=f"nudge_target_{gen}")
     path, index = targets[label]
     key = f"nudge_value_{gen}_{label}"
-    st.number_input(label, value=float(_array(ws, path)[index]), step=0.05, format="%.4f", key=key,
+    st.number_input(text.markdown(label), value=float(_array(ws, path)[index]), step=0.05, format="%.4f", key=key,
                     on_change=_apply_nudge, args=(path, index, key),
                     help="Type a value or use the arrow keys; every value below follows at once.")
 
@@ -249,12 +254,9 @@ def embeddings_editor(ws: Workspace, new: Workspace, gen: str, frames: dict, err
                f"the embedding x_t.")
     edited = st.data_editor(frames["X"], key=f"X_{gen}", num_rows="dynamic", hide_index=True, width="content")
     try:
-        tokens, X, note = parse_embeddings(edited, MAX_TOKENS)
-        if note:
-            st.warning(note)
-        new.tokens, new.embeddings = tokens, X
+        new.tokens, new.embeddings = parse_embeddings(edited, MAX_TOKENS, token_problem)
     except CellError as e:
-        st.error(str(e))
+        st.error(text.markdown(str(e)))
         errors.append(str(e))
     st.text_input("…or type a sentence (each new word gets a fixed pseudo-random embedding)",
                   key="sentence", on_change=_use_sentence, placeholder="i went to the bank to sit down")
@@ -274,7 +276,7 @@ def _differs(a: Workspace, b: Workspace) -> bool:
 def step_view(trace, tokens: list[str]) -> None:
     T = len(tokens)
     t = st.select_slider("Time step t", options=list(range(T)), value=min(st.session_state.get("t", 0), T - 1),
-                         format_func=lambda i: f"{i + 1} · {tokens[i]}", key="t_slider")
+                         format_func=lambda i: f"{i + 1} · {text.markdown(tokens[i])}", key="t_slider")
     st.session_state["t"] = t
     layer = trace.layers[-1]
     for d in layer.directions:
@@ -351,21 +353,21 @@ def share_and_export(ws: Workspace, trace) -> None:
         st.file_uploader("Import a JSON exported from this page", type=["json"], key="import_file",
                          on_change=_import_file, max_upload_size=2)
         if st.session_state.get("import_msg"):
-            st.error(st.session_state["import_msg"])
+            st.error(text.markdown(st.session_state["import_msg"]))
 
 
 def inspect_view(trace, label: str) -> None:
     """A trained model's trace, read-only: heatmaps of every state, and any unit's step written out."""
     from app.figures.heatmaps import states_heatmap
     tokens, layer = trace.tokens, trace.layers[-1]
-    st.caption(f"The trained tagger on “{label}”: {layer.fwd.cell.upper()}, h = {layer.fwd.hidden_size} per "
+    st.caption(f"The trained tagger on “{text.markdown(label)}”: {layer.fwd.cell.upper()}, h = {layer.fwd.hidden_size} per "
                f"direction, inputs of size d = {trace.X.shape[-1]}. Read-only: edit on “Your model”.")
     for d in layer.directions:
         st.plotly_chart(states_heatmap(d.h[0], tokens, f"h {d.name} (units × tokens)"),
                         key=f"inspect_{d.name}", theme=None)
     c = st.columns([3, 2, 3])
     t = c[0].select_slider("Time step t", options=list(range(len(tokens))), key="inspect_t",
-                           format_func=lambda i: f"{i + 1} · {tokens[i]}")
+                           format_func=lambda i: f"{i + 1} · {text.markdown(tokens[i])}")
     names = [d.name for d in layer.directions]
     which = c[1].radio("Direction", names, horizontal=True, key="inspect_dir")
     d = layer.directions[names.index(which)]
@@ -385,21 +387,28 @@ inspected = st.session_state.get("inspect")  # {"label", "trace"} handed over by
 if inspected is not None:
     source = st.radio("Model", ["workspace", "tagger"], horizontal=True, key="step_source",
                       format_func={"workspace": "Your model (editable)",
-                                   "tagger": f"The trained tagger: {inspected['label']}"}.get)
+                                   "tagger": f"The trained tagger: {text.markdown(inspected['label'])}"}.get)
     if source == "tagger":
         inspect_view(inspected["trace"], inspected["label"])
         st.stop()
 ws = get_workspace()
-if st.session_state.get("url_error"):
-    st.warning(st.session_state["url_error"])
 gen = st.session_state.setdefault("gen", 0)
+st.session_state["drawn_gen"] = gen
 controls(ws, gen)
 
 
 @st.fragment
-def body(gen: int) -> None:
-    """Tables and results: a table edit or a step change reruns only this part of the page."""
+def body() -> None:
+    """Tables and results: a table edit or a step change reruns only this part of the page.
+
+    A control inside this fragment may replace the workspace (a typed sentence, an imported file):
+    its callback bumps "gen". A fragment rerun then still holds the editors of the old workspace,
+    whose tables would write the old values back, and the controls above it show the old sizes,
+    so the whole page is rerun instead, with new editors."""
+    if st.session_state.get("gen", 0) != st.session_state.get("drawn_gen"):
+        st.rerun()
     t0 = time.perf_counter()
+    gen = st.session_state["gen"]
     ws = get_workspace()
     new_ws, errors = editors(ws, gen)
     if _differs(new_ws, ws):
@@ -407,14 +416,16 @@ def body(gen: int) -> None:
         ws = new_ws
     result = compute()
     if result.error:
-        st.error(result.error)
+        st.error(text.markdown(result.error))
     trace = result.shown
     if trace is None:
         return
     if errors or result.error:
         st.caption("Showing the last valid computation until the problem above is fixed.")
     st.subheader("All hidden states")
-    st.html(states_html(trace, trace.tokens, st.session_state.get("prev_trace"), st.session_state.get("t")))
+    # the slider below has already taken this run's value: highlight that row, not the last run's
+    selected = st.session_state.get("t_slider", st.session_state.get("t"))
+    st.html(states_html(trace, trace.tokens, st.session_state.get("prev_trace"), selected))
     st.subheader("One step, written out")
     step_view(trace, trace.tokens)
     seed_check(ws, trace)
@@ -422,4 +433,4 @@ def body(gen: int) -> None:
     log_rerun_ms("step_by_step.body", t0)
 
 
-body(gen)
+body()

@@ -9,6 +9,9 @@ these before it reaches an element that interprets markup:
 - ``markdown(s)``: st.markdown / st.caption / st.info and widget labels render CommonMark, LaTeX
   ($...$), Streamlit directives (:red[...], :material/x:) and images (![](url), which the browser
   would fetch). A backslash before every ASCII punctuation character makes each one literal.
+  Streamlit's GFM autolinks bare addresses (http://…, www.…, a@b.c) after escapes are resolved,
+  so an invisible WORD JOINER (U+2060) is put inside "http", "ftp", "www" and before "@": the text
+  reads the same and never becomes a link.
 - ``html_text(s)``: text inside markup the app writes itself for st.html.
 """
 from __future__ import annotations
@@ -18,6 +21,8 @@ import re
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:\"'=^@%?;,/])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_AUTOLINK = re.compile(r"(?i)(?<=h)(?=ttp)|(?<=f)(?=tp)|(?<=w)(?=ww)|(?=@)")
+_WORD_JOINER = "\u2060"
 
 
 def plotly(s: str) -> str:
@@ -28,7 +33,7 @@ def plotly(s: str) -> str:
 def markdown(s: str) -> str:
     """``s`` shown literally inside Streamlit markdown (one line: newlines become spaces)."""
     s = _CONTROL.sub("\N{REPLACEMENT CHARACTER}", str(s)).replace("\n", " ")
-    return _MD_SPECIAL.sub(r"\\\1", s)
+    return _MD_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(_WORD_JOINER, s))
 
 
 def html_text(s: str) -> str:

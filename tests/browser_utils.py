@@ -202,3 +202,10 @@ def retry(action, check, tries: int = 4, page=None) -> None:
                 raise
             if page is not None:
                 wait_for_app(page)
+
+
+def visible_text(locator) -> str:
+    """The text a person reads in an element: app.text.markdown puts invisible WORD JOINERs (U+2060)
+    inside "http", "www" and before "@" so that Streamlit's markdown never autolinks user text."""
+    locator.wait_for()
+    return locator.inner_text().replace("\u2060", "")

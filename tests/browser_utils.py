@@ -188,19 +188,20 @@ def assert_page_clean(page) -> None:
 
 
 def retry(action, check, tries: int = 4, page=None) -> None:
-    """Do ``action`` until ``check`` passes (it raises when it does not), at most ``tries`` times.
+    """Do ``action`` until ``check`` passes, at most ``tries`` times (either raising counts as a miss).
 
     A loaded machine can drop an interaction a rerun overlaps (a click on a canvas that is being
     replaced, a key press before an editor opened); the check waits on what the page shows."""
     for attempt in range(tries):
-        action()
         try:
+            action()
             check()
             return
         except Exception:
             if attempt == tries - 1:
                 raise
             if page is not None:
+                page.keyboard.press("Escape")  # close whatever the missed attempt left open
                 wait_for_app(page)
 
 

@@ -244,7 +244,8 @@ def nudge(ws: Workspace, gen: str) -> None:
     label = st.selectbox("Number to change", list(targets), key=f"nudge_target_{gen}")
     path, index = targets[label]
     key = f"nudge_value_{gen}_{label}"
-    st.number_input(text.markdown(label), value=float(_array(ws, path)[index]), step=0.05, format="%.4f", key=key,
+    symbol = label.split("  (")[0]  # "x_1[2]", without the token: a label holds no user text
+    st.number_input(symbol, value=float(_array(ws, path)[index]), step=0.05, format="%.4f", key=key,
                     on_change=_apply_nudge, args=(path, index, key),
                     help="Type a value or use the arrow keys; every value below follows at once.")
 

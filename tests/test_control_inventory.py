@@ -60,9 +60,14 @@ def inventory() -> dict[tuple[str, str], tuple[str, str]]:
     rows = {}
     for path in sorted((ROOT / "tests").glob("test_browser_*.py")):
         tree = ast.parse(path.read_text())
+        strings = {t.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                   and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+                   for t in node.targets if isinstance(t, ast.Name)}  # e.g. V = "views/step_by_step.py"
         for node in tree.body:
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "CONTROLS" for t in node.targets):
-                for view, label, test in ast.literal_eval(node.value):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(
+                    getattr(t, "id", "") == "CONTROLS" for t in getattr(node, "targets", [getattr(node, "target", None)])):
+                value = eval(compile(ast.Expression(node.value), str(path), "eval"), {"__builtins__": {}}, strings)
+                for view, label, test in value:
                     rows[(view, label)] = (path.name, test)
     return rows
 

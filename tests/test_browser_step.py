@@ -33,6 +33,7 @@ CONTROLS = [
     (V, "Output layer", "test_backward_and_output_tables_edit_their_numbers"),
     (V, "Nudge one number", "test_nudge_one_number"),
     (V, "Number to change", "test_nudge_one_number"),
+    (V, "number_input(symbol)", "test_nudge_one_number"),
     (V, "Time step t", "test_time_step_slider_writes_out_that_step"),
     (V, "Check the seed: its printed values beside the exact ones", "test_seed_check_panel"),
     (V, "Share and export (the address bar already holds the share link)", "test_downloads_hold_the_page_state"),

@@ -22,6 +22,7 @@ import math
 import os
 import platform
 import random
+import shlex
 import shutil
 import sys
 import time
@@ -55,8 +56,8 @@ class HParams:
     batch_size: int = 32
     lr: float = 2e-3
     clip: float = 5.0
-    epochs: int = 30
-    patience: int = 4
+    epochs: int = 20  # what the shipped models were trained with (see their cards' "command")
+    patience: int = 3
 
     def resolved_hidden(self) -> int:
         if self.hidden:
@@ -198,6 +199,44 @@ def count_params(model: TaggerNet) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------------------------------------
+# The command line, as the card records it
+# ---------------------------------------------------------------------------------------------
+
+PROG = "python -m birnn_core.train_tagger"
+ROOT = Path(__file__).resolve().parents[1]
+PATH_OPTIONS = {"--data-dir", "--out", "--ship"}
+
+
+def _portable_path(value: str, cwd: Path) -> str:
+    """A path argument relative to the project root (where ``python -m`` runs), when it lies next
+    to the project (../shared/data/...) or inside it; any other path is kept as it was given."""
+    p = Path(value)
+    full = (p if p.is_absolute() else cwd / p).resolve()
+    for base, prefix in ((ROOT, ""), (ROOT.parent, "..")):
+        try:
+            rel = full.relative_to(base)
+        except ValueError:
+            continue
+        return str(Path(prefix) / rel) if prefix else (str(rel) or ".")
+    return value
+
+
+def command_line(argv: list[str], cwd: Path | None = None) -> str:
+    """The command that reproduces this run from the project root: ``argv`` as given, path
+    arguments made relative to the project, shell-quoted."""
+    cwd = Path.cwd() if cwd is None else cwd
+    out, path_arg = [], False
+    for a in argv:
+        if path_arg and not a.startswith("--"):
+            out.append(_portable_path(a, cwd))
+            continue
+        name, eq, value = a.partition("=")
+        path_arg = name in PATH_OPTIONS and not eq
+        out.append(f"{name}={_portable_path(value, cwd)}" if eq and name in PATH_OPTIONS else a)
+    return shlex.join([*PROG.split(), *out])
+
+
+# ---------------------------------------------------------------------------------------------
 # Training
 # ---------------------------------------------------------------------------------------------
 
@@ -230,14 +269,19 @@ def load_splits(data_dir: Path, max_sentences: int | None):
     return data, info
 
 
+def hparams(args) -> HParams:
+    """The hyper-parameters a parsed command line asks for (the rest keep HParams' defaults)."""
+    return HParams(direction=args.direction, cell=args.cell, layers=args.layers, hidden=args.hidden,
+                   word_dim=args.word_dim, ngram_dim=args.ngram_dim, ngram_buckets=args.ngram_buckets,
+                   dropout=args.dropout, batch_size=args.batch_size, lr=args.lr, epochs=args.epochs,
+                   patience=args.patience)
+
+
 def train(args) -> dict:
     from tqdm import tqdm
 
     t_start = time.perf_counter()
-    hp = HParams(direction=args.direction, cell=args.cell, layers=args.layers, hidden=args.hidden,
-                 word_dim=args.word_dim, ngram_dim=args.ngram_dim, ngram_buckets=args.ngram_buckets,
-                 dropout=args.dropout, batch_size=args.batch_size, lr=args.lr, epochs=args.epochs,
-                 patience=args.patience)
+    hp = hparams(args)
     set_seeds(args.seed)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -323,13 +367,14 @@ def train(args) -> dict:
     (out / "vocab.json").write_text(json.dumps(vocab.to_json()), encoding="utf-8")
     card = {
         "format": "birnn-tagger-card/1",
+        "command": getattr(args, "command", None),
         "name": f"{args.direction}-lstm UPOS tagger",
         "direction": args.direction,
         "seed": args.seed,
         "task": "Universal POS tags (17 UPOS), gold tokenisation",
         "data": {"name": "UD English-EWT", "license": "CC BY-SA 4.0",
                  "url": "https://github.com/UniversalDependencies/UD_English-EWT",
-                 "dir": str(Path(args.data_dir)), "max_sentences": args.max_sentences, "splits": data_info},
+                 "dir": _portable_path(args.data_dir, Path.cwd()), "max_sentences": args.max_sentences, "splits": data_info},
         "architecture": {
             "input": "word embedding (lower-cased, digits->0) ; mean of hashed char 3-5-gram embeddings of "
                      "<word> ; 16 shape flags  (strictly word-local)",
@@ -475,7 +520,7 @@ def summary_markdown(assets: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv=None) -> int:
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m birnn_core.train_tagger", description=__doc__.split("\n")[0])
     p.add_argument("--data-dir", default=os.environ.get("EWT_DIR", "../shared/data/ud_english_ewt"),
                    help="folder with *-ud-train/dev/test.conllu (UD English-EWT)")
@@ -501,7 +546,13 @@ def main(argv=None) -> int:
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--ship", nargs="+", metavar="RUN_DIR",
                    help="instead of training: copy the best-dev run of each direction to --out")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser().parse_args(argv)
+    args.command = command_line(argv)
     if args.ship:
         ship(args.ship, args.out)
         return 0

@@ -24,6 +24,11 @@ def _markdown(app) -> str:
     return "\n".join(m.value for m in app.markdown)
 
 
+def _tags(app) -> str:
+    """The interlinear tags table (st.html)."""
+    return "\n".join(e.proto.body for e in app.get("html") if 'class="tags"' in e.proto.body)
+
+
 def _type(app, text):
     app.text_input(key="compare_text").input(text).run()
     assert not app.exception, [e.value for e in app.exception]
@@ -31,11 +36,13 @@ def _type(app, text):
 
 
 def test_default_example_shows_both_rows_and_card(at):
-    md = _markdown(at)
+    tags = _tags(at)
     assert at.title[0].value == "Uni vs Bi taggers"
-    assert "uni →" in md and "bi ↔" in md
-    assert md.count('data-model="uni"') == 4 and md.count('data-model="bi"') == 4  # "a can of fish"
-    assert "Focus word **can**, expected **NOUN**" in at.info[0].value
+    assert "uni →" in tags and "bi ↔" in tags
+    assert tags.count('data-model="uni"') == 4 and tags.count('data-model="bi"') == 4  # "It looks like rain"
+    assert at.text_input(key="compare_text").value == "It looks like rain"
+    info = at.info[0].value
+    assert "Focus word **like**, expected **ADP**: unidirectional SCONJ ✗, bidirectional ADP ✓" in info
     assert "Model card" in [s.value for s in at.subheader]
     card = at.table[0].value
     assert "Most-frequent-tag baseline (test)" in card.iloc[:, 0].tolist()
@@ -49,20 +56,20 @@ def test_examples_fill_the_box(at):
     at.selectbox(key="compare_example").select("to + noun").run()
     assert at.text_input(key="compare_text").value == "I went to school"
     assert "Focus word **to**, expected **ADP**" in at.info[0].value
-    assert _markdown(at).count('data-model="bi"') == 4
+    assert _tags(at).count('data-model="bi"') == 4
 
 
 def test_disagreements_are_explained(at):
     _type(at, "Book a flight to Boston")
-    md = _markdown(at)
-    n = md.count('class="dis" data-model="bi"')
-    assert f"**{n} disagreement" in md
+    n = _tags(at).count('class="dis" data-model="bi"')
+    assert f"**{n} disagreement" in _markdown(at)
     # the shipped models disagree on "can" in "a can of fish" (uni AUX, bi NOUN): explained by occlusion
     _type(at, "a can of fish")
     md = _markdown(at)
-    assert md.count('class="dis" data-model="bi"') >= 1 and "**1 disagreement" in md
+    assert _tags(at).count('class="dis" data-model="bi"') >= 1 and "**1 disagreement" in md
     assert "Without the words to its right" in md or "last word" in md
-    assert at.selectbox(key="compare_occ_pick").options
+    pickers = [s for s in at.selectbox if s.label == "Plot the occlusion of"]
+    assert len(pickers) == 1 and pickers[0].options == ["can (token 2)"]
 
 
 def test_empty_box_long_text_and_odd_scripts(at):
@@ -71,8 +78,7 @@ def test_empty_box_long_text_and_odd_scripts(at):
     _type(at, "word " * 500)
     assert "500 tokens" in at.warning[0].value and "at most" in at.warning[0].value
     _type(at, "I love it \U0001F600 \u2014 \u041c\u043e\u0441\u043a\u0432\u0430 \u6771\u4eac !!")
-    md = _markdown(at)
-    assert md.count('data-model="bi"') == 8 and not at.error
+    assert _tags(at).count('data-model="bi"') == 8 and not at.error
 
 
 def test_hidden_state_heatmaps_and_hand_over(at):
@@ -82,7 +88,7 @@ def test_hidden_state_heatmaps_and_hand_over(at):
     at.button(key="inspect_bi_step_source").click().run()
     assert not at.exception, [e.value for e in at.exception]
     handed = at.session_state["inspect"]
-    assert handed["trace"].tokens == ["a", "can", "of", "fish"]
+    assert handed["trace"].tokens == ["It", "looks", "like", "rain"]
     assert handed["trace"].layers[0].bwd is not None and handed["trace"].probs.shape == (1, 4, 17)
     assert "bi tagger" in handed["label"]
 
@@ -95,3 +101,88 @@ def test_page_does_not_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def _examples():
+    """EXAMPLES and the default label of the page, read from its source (importing it runs the page)."""
+    import ast
+    tree = ast.parse(PAGE.read_text(encoding="utf-8"))
+    examples = next(ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.AnnAssign)
+                    and getattr(n.target, "id", "") == "EXAMPLES")
+    return examples
+
+
+def test_the_page_opens_on_an_example_where_the_right_context_decides(at):
+    """With the shipped weights, at the default example's focus word: uni and bi disagree, bi has
+    the expected tag, and bi's tag changes when the sentence is cut right after the focus word."""
+    from birnn_core import tagger as tg
+    text = at.text_input(key="compare_text").value
+    example = next(ex for ex in _examples() if ex[1] == text)  # the box opens on one of the examples
+    _, sentence, i, gold, _ = example
+    uni, bi = tg.load_taggers()
+    tokens = tg.tokenize(sentence)
+    cmp = tg.compare(uni, bi, tokens)
+    assert cmp.uni_tags[i] != cmp.bi_tags[i], (tokens[i], cmp.uni_tags[i], cmp.bi_tags[i])
+    assert cmp.bi_tags[i] == gold
+    assert cmp.uni_tags[i] != gold
+    occ = cmp.explanations[i]
+    cut_k, cut_tag, _ = occ.prefix[0]
+    assert cut_k == i and i < len(tokens) - 1  # there is a right context to cut
+    assert cut_tag != cmp.bi_tags[i]
+    # the cut sentence, tagged directly, says the same (no vacuous pass through the occlusion code)
+    assert bi.tag(tokens[:i + 1])[0][i] == cut_tag
+    # and the page says so
+    assert f"bidirectional {gold} ✓" in at.info[0].value and "unidirectional" in at.info[0].value
+
+
+def test_a_text_over_the_limit_stays_in_the_box_with_a_message(at):
+    text = "word " * 1000  # 5,000 characters
+    _type(at, text)
+    assert at.text_input(key="compare_text").value == text
+    msg = at.warning[0].value
+    assert "5,000 characters" in msg and "at most 4,000" in msg and "Shorten it" in msg
+    assert not _tags(at)
+
+
+def test_user_text_is_escaped_in_every_element(at):
+    payload = '<b>x</b> **bold** $x^2$ :red[red] ![i](http://x.invalid/a.png) a"q can of fish'
+    _type(at, payload)
+    tags = _tags(at)
+    # tokens: '<', 'b>x</b', '>', '**', 'bold', '**', '$', 'x', '^', '2$', ':red[red', ...
+    assert "<bdi>b&gt;x&lt;/b</bdi>" in tags and "<bdi>a&quot;q</bdi>" in tags and "b>x</b" not in tags
+    caption = next(c.value for c in at.caption if c.value.startswith("Tokens:"))
+    assert "http" not in caption  # app.text.markdown puts a word joiner in it: no autolink
+    caption = caption.replace("\u2060", "")
+    assert "\\*\\*" in caption and "\\$" in caption and "\\:red\\[red" in caption
+    assert "\\!\\[i\\]\\(http\\:\\/\\/x\\.invalid" in caption  # no image: the text as typed
+    labels = json.dumps([json.loads(c.proto.spec) for c in at.get("plotly_chart")])
+    assert "b&gt;x&lt;/b" in labels and "b>x</b" not in labels
+    assert "&quot;" not in labels and 'a\\"q' in labels  # Plotly does not decode &quot;: quotes stay as typed
+
+
+def test_model_cards_record_the_command_that_trains_them():
+    """Each shipped card's "command" asks for exactly the hyper-parameters, seed, device and threads
+    the card records, with paths relative to the project; the trainer's defaults are those values."""
+    pytest.importorskip("torch")  # birnn_core.train_tagger imports torch
+    import shlex
+    from dataclasses import asdict
+
+    from birnn_core import train_tagger as tt
+    for direction in ("uni", "bi"):
+        card = json.loads((ROOT / "assets" / "tagger" / f"{direction}.card.json").read_text())
+        argv = shlex.split(card["command"])
+        assert argv[:3] == ["python", "-m", "birnn_core.train_tagger"]
+        assert not any(a.startswith("/") for a in argv), card["command"]
+        args = tt.parser().parse_args(argv[3:])
+        hp = tt.hparams(args)
+        assert asdict(hp) | {"hidden": hp.resolved_hidden()} == card["hyperparameters"]
+        assert (args.direction, args.seed) == (card["direction"], card["seed"])
+        assert (args.device, args.threads) == (card["training"]["device"], card["training"]["torch_threads"])
+        assert args.data_dir == "../shared/data/ud_english_ewt" and args.max_sentences is None
+        defaults = tt.hparams(tt.parser().parse_args(["--direction", direction, "--out", "x"]))
+        assert (defaults.epochs, defaults.patience) == (hp.epochs, hp.patience) == (20, 3)
+    # future cards: the command as run, paths made relative to the project root
+    cmd = tt.command_line(["--data-dir", str(ROOT.parent / "shared" / "data" / "ud_english_ewt"),
+                           "--out", str(ROOT / "tmp" / "runs" / "bi_s1"), "--seed", "1"], cwd=Path("/"))
+    assert cmd == ("python -m birnn_core.train_tagger --data-dir ../shared/data/ud_english_ewt "
+                   "--out tmp/runs/bi_s1 --seed 1")

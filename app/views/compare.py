@@ -1,7 +1,7 @@
 """Uni vs Bi taggers: two trained POS taggers on any sentence, where they disagree, and why."""
 from __future__ import annotations
 
-import html
+import hashlib
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -9,6 +9,7 @@ import streamlit as st
 from birnn_core import tagger as tg
 
 from app.figures.heatmaps import states_heatmap
+from app.text import html_text, markdown, plotly
 
 TEXT_KEY = "compare_text"
 MAX_CHARS = 4000
@@ -31,15 +32,32 @@ EXAMPLES: list[tuple[str, str, int, str, str]] = [
     ("to + verb", "I want to go home", 2, "PART", "'to' before a verb is the infinitive marker."),
     ("to + noun", "I went to school", 2, "ADP", "'to' before a noun phrase is a preposition."),
     ("like (verb)", "I like cats", 1, "VERB", "After a subject pronoun 'like' is the verb."),
-    ("like (preposition)", "It looks like rain", 2, "ADP", "'looks like' + noun: a preposition."),
+    ("like (preposition)", "It looks like rain", 2, "ADP",
+     "Cut after 'like', the sentence could go on with a clause ('It looks like it will rain'): "
+     "the noun 'rain' makes 'like' a preposition."),
     ("'s (possessive)", "John's car is red", 1, "PART", "'s followed by a noun is possessive."),
     ("'s (is)", "John's here now", 1, "AUX", "'s followed by an adverb is 'is'."),
     ("Capital: Will you", "Will you come tomorrow ?", 0, "AUX", "Sentence-initial 'Will' + 'you': a question."),
     ("Capital: Will Smith", "Will Smith came tomorrow", 0, "PROPN", "'Will Smith': a name."),
 ]
 
-# The page opens on a sentence where the two shipped models disagree and the right context decides.
-DEFAULT_EXAMPLE = [label for label, *_ in EXAMPLES].index("a can of fish")
+# The page opens on a sentence where the right context decides for the shipped models: at 'like'
+# uni says SCONJ (64%), bi says ADP (97%, the expected tag), and bi cut right after 'like' says
+# SCONJ (73%; ADP 23%). tests/test_tagger_page.py checks all three with the shipped weights.
+DEFAULT_EXAMPLE = [label for label, *_ in EXAMPLES].index("like (preposition)")
+
+_CONTROL_PICTURES = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421}
+
+
+def visible(token: str) -> str:
+    """A token for display: control characters as their visible pictures (U+2400 block), the
+    rest as typed. Display only: the text box keeps exactly what was typed."""
+    return str(token).translate(_CONTROL_PICTURES)
+
+
+def _isolated(token: str) -> str:
+    """A token between Unicode isolates, so a right-to-left word does not reorder its neighbours."""
+    return "\u2068" + token + "\u2069"
 
 
 # ---------------------------------------------------------------- pure helpers (no Streamlit)
@@ -54,7 +72,7 @@ def tags_html(cmp: tg.Comparison, per_row: int = 12) -> str:
         for i in idx:
             dis = i in cmp.disagreements
             style = ' class="dis"' if dis else ""
-            cells["tok"].append(f'<td{style}><b>{html.escape(cmp.tokens[i])}</b></td>')
+            cells["tok"].append(f'<td{style}><b><bdi>{html_text(visible(cmp.tokens[i]))}</bdi></b></td>')
             for name, t, p in (("uni", cmp.uni_tags, cmp.uni_probs), ("bi", cmp.bi_tags, cmp.bi_probs)):
                 prob = float(p[i, tags.index(t[i])])
                 cells[name].append(f'<td{style} data-model="{name}">{t[i]} '
@@ -67,24 +85,25 @@ def tags_html(cmp: tg.Comparison, per_row: int = 12) -> str:
            "table.tags td,table.tags th{border:1px solid #ccc;padding:2px 6px;text-align:center;"
            "white-space:nowrap}table.tags th{background:#f3f3f3;text-align:left}"
            "table.tags td.dis{background:#ffe08a}table.tags span.p{color:#666;font-size:0.8em}</style>")
-    return css + "".join(rows)
+    return css + '<div style="overflow-x:auto">' + "".join(rows) + "</div>"
 
 
 def occlusion_figure(occ: tg.Occlusion, tokens: list[str]) -> go.Figure:
     """p(bi's full-sentence tag) as the right context grows, and with each right word masked."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(
-        x=[f"…{html.escape(tokens[k])} ({k + 1})" for k, _, _ in occ.prefix],
+        x=[f"…{plotly(visible(tokens[k]))} ({k + 1})" for k, _, _ in occ.prefix],
         y=[p for _, _, p in occ.prefix], mode="lines+markers", name="sentence cut after this word",
         text=[t for _, t, _ in occ.prefix], hovertemplate="%{x}: p=%{y:.2f}, tag %{text}<extra></extra>"))
     if occ.masked:
         fig.add_trace(go.Bar(
-            x=[f"…{html.escape(tokens[j])} ({j + 1})" for j, _, _ in occ.masked],
+            x=[f"…{plotly(visible(tokens[j]))} ({j + 1})" for j, _, _ in occ.masked],
             y=[p for _, _, p in occ.masked], name="this word masked", opacity=0.45,
             text=[t for _, t, _ in occ.masked], hovertemplate="mask %{x}: p=%{y:.2f}, tag %{text}<extra></extra>"))
     fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), yaxis_range=[0, 1],
                       yaxis_title=f"p({occ.full_tag})", legend=dict(orientation="h", y=-0.25),
-                      title=dict(text=f"'{occ.token}' (token {occ.index + 1}) in the bidirectional model",
+                      title=dict(text=f"'{plotly(visible(occ.token))}' (token {occ.index + 1}) in the "
+                                      f"bidirectional model",
                                  font=dict(size=13)))
     return fig
 
@@ -163,7 +182,9 @@ MAX_INSPECT = 120
 
 
 def _hand_over(model: tg.Tagger, tokens: list[str], page: str, source_key: str) -> None:
-    """Give the Step by step / Arrows diagram views this sentence's full trace of one tagger."""
+    """Give the Step by step / Arrows diagram views this sentence's full trace of one tagger.
+
+    The label is plain text (the sentence as typed, shortened): the receiving views escape it."""
     text = " ".join(tokens)
     label = f"{model.direction} tagger on “{text if len(text) < 60 else text[:57] + '…'}”"
     st.session_state["inspect"] = {"label": label, "trace": model.trace(tokens)}
@@ -171,25 +192,30 @@ def _hand_over(model: tg.Tagger, tokens: list[str], page: str, source_key: str) 
     try:
         st.switch_page(page)
     except st.errors.StreamlitAPIException:
-        st.info(f"The {label} is ready: open the view from the sidebar and pick “tagger”.")
+        st.info(f"The {markdown(label)} is ready: open the view from the sidebar and pick “tagger”.")
 
 
 def _render_comparison(uni: tg.Tagger, bi: tg.Tagger, text: str) -> None:
+    if not text.strip():
+        st.info("Type a sentence (or pick an example) to see both taggers' tags.")
+        return
+    if len(text) > MAX_CHARS:
+        # the box keeps the whole text (no max_chars: the browser would silently drop a longer paste)
+        st.warning(f"The text has {len(text):,} characters; the comparison takes at most {MAX_CHARS:,}. "
+                   f"Shorten it by {len(text) - MAX_CHARS:,} characters or more, or paste one sentence "
+                   f"at a time.")
+        return
     tokens = tg.tokenize(text)
     if not tokens:
         st.info("Type a sentence (or pick an example) to see both taggers' tags.")
         return
-    if len(text) > MAX_CHARS:
-        st.warning(f"The text has {len(text):,} characters; the comparison takes at most {MAX_CHARS:,}. "
-                   f"Shorten it or paste one sentence at a time.")
-        return
     try:
         cmp = tg.compare(uni, bi, tokens)
     except tg.TaggerInputError as e:
-        st.warning(f"Cannot tag this text: {e}.")
+        st.warning(f"Cannot tag this text: {markdown(str(e))}.")
         return
-    st.caption("Tokens: " + " · ".join(html.escape(t) for t in tokens))
-    st.markdown(tags_html(cmp), unsafe_allow_html=True)
+    st.caption("Tokens: " + " · ".join(_isolated(markdown(visible(t))) for t in tokens))
+    st.html(tags_html(cmp))
     n = len(cmp.disagreements)
     st.markdown(f"**{n} disagreement{'s' if n != 1 else ''}** out of {len(tokens)} tokens "
                 f"(highlighted). Numbers are each model's probability for its own tag.")
@@ -197,8 +223,9 @@ def _render_comparison(uni: tg.Tagger, bi: tg.Tagger, text: str) -> None:
     if example is not None:
         _, _, i, gold, why = example
         ok_u, ok_b = cmp.uni_tags[i] == gold, cmp.bi_tags[i] == gold
-        st.info(f"Focus word **{tokens[i]}**, expected **{gold}**: unidirectional {cmp.uni_tags[i]} "
-                f"{'✓' if ok_u else '✗'}, bidirectional {cmp.bi_tags[i]} {'✓' if ok_b else '✗'}. {why}")
+        st.info(f"Focus word **{markdown(tokens[i])}**, expected **{gold}**: unidirectional "
+                f"{cmp.uni_tags[i]} {'✓' if ok_u else '✗'}, bidirectional {cmp.bi_tags[i]} "
+                f"{'✓' if ok_b else '✗'}. {why}")
     if n:
         st.subheader("Why they disagree: occlusion of the right context")
         st.caption("The unidirectional tagger cannot see words to the right, so its tag at a word is the "
@@ -206,14 +233,19 @@ def _render_comparison(uni: tg.Tagger, bi: tg.Tagger, text: str) -> None:
                    "the sentence cut after each later word, and with each later word masked (replaced by "
                    "an unknown word): the words whose removal flips its tag are the right context that "
                    "made the difference.")
-        for i, occ in cmp.explanations.items():
-            st.markdown(f"- **{html.escape(tokens[i])}** (token {i + 1}): uni {cmp.uni_tags[i]}, bi "
-                        f"{cmp.bi_tags[i]}. {occ.summary(tokens)}")
+        shown = [visible(t) for t in tokens]
+        st.markdown("\n".join(
+            f"- **{_isolated(markdown(shown[i]))}** (token {i + 1}): uni {cmp.uni_tags[i]}, bi "
+            f"{cmp.bi_tags[i]}. {markdown(occ.summary(shown))}" for i, occ in cmp.explanations.items()))
         if n > len(cmp.explanations):
             st.caption(f"Explained the first {len(cmp.explanations)} of {n} disagreements.")
         options = list(cmp.explanations)
-        pick = st.selectbox("Plot the occlusion of", options, key="compare_occ_pick",
-                            format_func=lambda i: f"{tokens[i]} (token {i + 1})")
+        # selectbox options are plain text in Streamlit (no markdown): only control characters need
+        # care. One widget per sentence: with a fixed key, a new sentence whose first disagreement
+        # has the same index kept showing the old word in the box while the chart showed the new one.
+        sentence_id = hashlib.sha1("\x1f".join(tokens).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        pick = st.selectbox("Plot the occlusion of", options, key=f"compare_occ_pick_{sentence_id}",
+                            format_func=lambda i: f"{shown[i]} (token {i + 1})")
         if pick in cmp.explanations:
             st.plotly_chart(occlusion_figure(cmp.explanations[pick], tokens), key="compare_occ_fig")
     with st.expander("Inspect the real models' hidden states (heatmaps)"):
@@ -222,7 +254,7 @@ def _render_comparison(uni: tg.Tagger, bi: tg.Tagger, text: str) -> None:
                    "token, each row one hidden unit; values lie in (−1, 1).")
         if len(tokens) > MAX_INSPECT:
             st.info(f"Heatmaps and the hand-over to the other views take sentences of at most "
-                    f"{MAX_INSPECT} tokens; this one has {len(tokens)}.")
+                    f"{MAX_INSPECT} tokens; this one has {len(tokens)}: shorten it to see them.")
         else:
             c = st.columns(4)
             for k, (name, model, page, key) in enumerate(
@@ -236,11 +268,12 @@ def _render_comparison(uni: tg.Tagger, bi: tg.Tagger, text: str) -> None:
             layer = st.radio("Layer", [1, 2], horizontal=True, key="compare_layer")
             tb, tu = bi.trace(tokens), uni.trace(tokens)
             lt_b, lt_u = tb.layers[layer - 1], tu.layers[layer - 1]
-            st.plotly_chart(states_heatmap(lt_u.fwd.h[0], tokens, f"uni, layer {layer}, forward h_t"),
+            ticks = [visible(t) for t in tokens]
+            st.plotly_chart(states_heatmap(lt_u.fwd.h[0], ticks, f"uni, layer {layer}, forward h_t"),
                             key="hm_uni")
-            st.plotly_chart(states_heatmap(lt_b.fwd.h[0], tokens, f"bi, layer {layer}, forward h_t"),
+            st.plotly_chart(states_heatmap(lt_b.fwd.h[0], ticks, f"bi, layer {layer}, forward h_t"),
                             key="hm_bf")
-            st.plotly_chart(states_heatmap(lt_b.bwd.h[0], tokens, f"bi, layer {layer}, backward h_t"),
+            st.plotly_chart(states_heatmap(lt_b.bwd.h[0], ticks, f"bi, layer {layer}, backward h_t"),
                             key="hm_bb")
 
 
@@ -273,17 +306,17 @@ def main() -> None:
     try:
         uni, bi = _models()
     except (FileNotFoundError, ValueError, OSError) as e:
-        st.error(f"The trained taggers could not be loaded: {e}")
+        st.error(f"The trained taggers could not be loaded: {markdown(str(e))}")
         return
     st.selectbox("Examples where right context decides", [ex[0] for ex in EXAMPLES], index=None,
                  placeholder="Pick an example…", key="compare_example", on_change=_use_example)
     st.session_state.setdefault(TEXT_KEY, EXAMPLES[DEFAULT_EXAMPLE][1])
     text = st.text_input("Sentence (tokenised the way EWT does: punctuation, n't, 's, quotes split off)",
-                         key=TEXT_KEY, max_chars=MAX_CHARS)
+                         key=TEXT_KEY)  # no max_chars: the browser would drop a longer paste silently
     try:
         _render_comparison(uni, bi, text)
-    except Exception as e:  # never a traceback on the page
-        st.error(f"Something went wrong while tagging this text ({type(e).__name__}: {e}). "
+    except (ValueError, IndexError, KeyError, MemoryError) as e:  # no traceback on the page
+        st.error(f"Could not tag this text ({type(e).__name__}: {markdown(str(e))}). "
                  f"Try a shorter or simpler sentence.")
     try:
         _render_card(uni, bi)

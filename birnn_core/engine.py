@@ -1,4 +1,4 @@
-"""The step-by-step engine: runs (bi)directional SimpleRNN / GRU / LSTM layers keeping every term.
+"""The step-by-step engine: runs (bi)directional layers of any registered cell keeping every term.
 
 Speed notes (why the loop looks the way it does): the inputs are projected once for all steps
 (W x_t for every t in one matmul); when both directions have the same hidden size they are
@@ -10,95 +10,42 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import NonFiniteResultError, ValidationError
-from .params import DirectionParams, LayerParams, ModelParams, n_blocks, validate_model
+from .params import DirectionParams, LayerParams, ModelParams, validate_model
+from .registry import SweepContext, get_activation, get_cell, get_head_activation, get_merge, sigmoid  # noqa: F401
 from .trace import DirectionTrace, LayerTrace, ModelTrace, merge_vectors
-
-
-def sigmoid(x, out=None):
-    """Logistic function, computed as 0.5 * (1 + tanh(x / 2)) (no overflow for large |x|)."""
-    out = np.multiply(x, 0.5, out=out)
-    np.tanh(out, out=out)
-    out += 1.0
-    out *= 0.5
-    return out
-
-
-def _activate(name: str, x, out):
-    if name == "tanh":
-        return np.tanh(x, out=out)
-    if name == "relu":
-        return np.maximum(x, 0.0, out=out)
-    if name == "sigmoid":
-        return sigmoid(x, out=out)
-    np.copyto(out, x)
-    return out
-
-
 
 
 # ---------------------------------------------------------------- one sweep over time
 
-def _sweep(cell: str, activation: str, params: list[DirectionParams], X: np.ndarray,
-           h0: np.ndarray, c0: np.ndarray | None) -> dict:
+def _sweep(cell: str, activation: str, params: list[DirectionParams], X: np.ndarray, inits: dict) -> dict:
     """Run D directions with equal hidden size together over their own processing order.
 
-    X (D, B, T, d) inputs already in processing order; h0, c0 (D, B, h).
-    Returns time-major records in processing order: Wx, Uh, pre, gates (T, D, B, G*h),
-    H, C (T+1, D, B, h) with the initial state at index 0, tanh_c (T, D, B, h).
+    X (D, B, T, d) inputs already in processing order; inits: state key -> (D, B, h) initial
+    values ("h", and the cell's other states such as "c").
+    Returns time-major records in processing order: Wx, Uh, pre (T, D, B, G*h), H (T+1, D, B, h)
+    with the initial state at index 0, and the cell's own records (gates, C, tanh_c, ...).
+    The per-step arithmetic is the registered cell's ``forward``.
     """
+    spec = get_cell(cell)
     D, B, T, d = X.shape
     h = params[0].hidden_size
-    Gh = n_blocks(cell) * h
+    Gh = spec.n_blocks * h
     WT = np.stack([p.W.T for p in params])                        # (D, d, Gh)
     UT = np.stack([p.U.T for p in params])                        # (D, h, Gh)
     b = np.stack([p.b for p in params])[:, None, :]               # (D, 1, Gh)
     b_U = np.stack([p.b_U for p in params])[:, None, :]
     Wx = np.matmul(X.reshape(D, B * T, d), WT).reshape(D, B, T, Gh).transpose(2, 0, 1, 3).copy()
-    Uh = np.empty((T, D, B, Gh))
-    pre = np.empty((T, D, B, Gh))
     H = np.empty((T + 1, D, B, h))
-    H[0] = h0
-    rec = {"Wx": Wx, "Uh": Uh, "pre": pre, "H": H}
-    if cell == "rnn":
-        base = Wx + (b + b_U)
-        for s in range(T):
-            np.matmul(H[s], UT, out=Uh[s])
-            np.add(base[s], Uh[s], out=pre[s])
-            _activate(activation, pre[s], H[s + 1])
-        return rec
-    gates = rec["gates"] = np.empty((T, D, B, Gh))
-    if cell == "lstm":
-        base = Wx + (b + b_U)
-        C = rec["C"] = np.empty((T + 1, D, B, h))
-        tanh_c = rec["tanh_c"] = np.empty((T, D, B, h))
-        C[0] = c0
-        ig = np.empty((D, B, h))
-        for s in range(T):
-            np.matmul(H[s], UT, out=Uh[s])
-            np.add(base[s], Uh[s], out=pre[s])
-            g = gates[s]
-            sigmoid(pre[s], out=g)
-            np.tanh(pre[s, ..., 2 * h:3 * h], out=g[..., 2 * h:3 * h])
-            np.multiply(g[..., h:2 * h], C[s], out=C[s + 1])                   # f * c_prev
-            np.multiply(g[..., :h], g[..., 2 * h:3 * h], out=ig)               # i * g
-            C[s + 1] += ig
-            np.tanh(C[s + 1], out=tanh_c[s])
-            np.multiply(g[..., 3 * h:], tanh_c[s], out=H[s + 1])               # o * tanh(c)
-        return rec
-    base = Wx + b                                                       # GRU keeps b_U inside r * (.)
-    uhb = np.empty((D, B, Gh))
+    H[0] = inits["h"]
+    rec = {"Wx": Wx, "Uh": np.empty((T, D, B, Gh)), "pre": np.empty((T, D, B, Gh)), "H": H}
+    for name, (extra, blocks) in spec.records.items():
+        rec[name] = np.empty((T + extra, D, B, blocks * h))
+    for key, name in spec.states:
+        rec[name][0] = inits[key]
+    base = Wx + ((b + b_U) if spec.fold_recurrent_bias else b)
+    step = spec.forward(SweepContext(D, B, T, h, base, UT, b_U, get_activation(activation).fn, rec))
     for s in range(T):
-        np.matmul(H[s], UT, out=Uh[s])
-        np.add(Uh[s], b_U, out=uhb)
-        p, g = pre[s], gates[s]
-        np.add(base[s, ..., :2 * h], uhb[..., :2 * h], out=p[..., :2 * h])
-        sigmoid(p[..., :2 * h], out=g[..., :2 * h])                         # r, z
-        np.multiply(g[..., :h], uhb[..., 2 * h:], out=p[..., 2 * h:])       # r * (U_n h + b_Un)
-        p[..., 2 * h:] += base[s, ..., 2 * h:]
-        np.tanh(p[..., 2 * h:], out=g[..., 2 * h:])                         # n
-        np.subtract(H[s], g[..., 2 * h:], out=H[s + 1])                     # h' = n + z * (h - n)
-        H[s + 1] *= g[..., h:2 * h]
-        H[s + 1] += g[..., 2 * h:]
+        step(s)
     return rec
 
 
@@ -112,7 +59,7 @@ def _reverse_index(lengths: np.ndarray, T: int) -> np.ndarray:
 
 
 def _initial(model: ModelParams, layer: int, direction: str, B: int, h: int, key: str = "h") -> np.ndarray:
-    v = model.h0.get((layer, direction) if key == "h" else (layer, direction, "c"))
+    v = model.h0.get((layer, direction) if key == "h" else (layer, direction, key))
     if v is None:
         return np.zeros((B, h))
     v = np.asarray(v, dtype=np.float64)
@@ -143,6 +90,7 @@ def run_layer(layer: LayerParams, X: np.ndarray, lengths: np.ndarray, model: Mod
     X_rev = X[:, ::-1] if full else np.take_along_axis(X, rev_idx[:, :, None], axis=1)
     mask = np.arange(T)[None, :] < lengths[:, None]
     model = model or ModelParams([layer])
+    spec = get_cell(layer.cell)
     dirs = layer.directions()
     groups = [dirs] if len(dirs) == 2 and layer.fwd.hidden_size == layer.bwd.hidden_size \
         else [[dp] for dp in dirs]
@@ -150,14 +98,13 @@ def run_layer(layer: LayerParams, X: np.ndarray, lengths: np.ndarray, model: Mod
     for group in groups:
         Xs = np.stack([X if name == "forward" else X_rev for name, _ in group])
         h = group[0][1].hidden_size
-        h0 = np.stack([_initial(model, index, name, B, h) for name, _ in group])
-        c0 = np.stack([_initial(model, index, name, B, h, "c") for name, _ in group]) \
-            if layer.cell == "lstm" else None
-        rec = _sweep(layer.cell, layer.activation, [p for _, p in group], Xs, h0, c0)
+        inits = {key: np.stack([_initial(model, index, name, B, h, key) for name, _ in group])
+                 for key in ("h", *(k for k, _ in spec.states))}
+        rec = _sweep(layer.cell, layer.activation, [p for _, p in group], Xs, inits)
         for k, (name, p) in enumerate(group):
             traces[name] = _direction_trace(layer, name, p, rec, k, X, mask, lengths, rev_idx, full)
     fwd, bwd = traces["forward"], traces.get("backward")
-    merged = None if (bwd is not None and layer.merge == "none") else \
+    merged = None if (bwd is not None and not get_merge(layer.merge).single) else \
         merge_vectors(layer.merge, fwd.h, bwd.h if bwd is not None else None)
     return LayerTrace(layer.merge, fwd, bwd, merged)
 
@@ -242,13 +189,7 @@ def run(model: ModelParams, X, lengths=None, tokens=None, check: bool = True) ->
 def head_forward(head, M: np.ndarray, mask: np.ndarray):
     """y_t = g(W_o m_t + b_o) for M (B,T,m) -> (logits, probs) each (B,T,q); padding rows zero."""
     logits = M @ head.W.T + head.b
-    if head.activation == "softmax":
-        z = np.exp(logits - logits.max(axis=-1, keepdims=True))
-        probs = z / z.sum(axis=-1, keepdims=True)
-    elif head.activation == "sigmoid":
-        probs = sigmoid(logits)
-    else:
-        probs = logits.copy()
+    probs = get_head_activation(head.activation).fn(logits)
     logits[~mask], probs[~mask] = 0.0, 0.0
     return logits, probs
 
@@ -270,7 +211,7 @@ def check_finite(trace: ModelTrace) -> None:
             where = f"layer {l + 1}, " if len(trace.layers) > 1 else ""
             seq = f" of sequence {b + 1}" if trace.X.shape[0] > 1 else ""
             raise NonFiniteResultError(
-                f"The {d.name} direction ({where}{d.activation if d.cell == 'rnn' else d.cell}) overflowed "
+                f"The {d.name} direction ({where}{d.activation if get_cell(d.cell).uses_activation else d.cell}) overflowed "
                 f"at t = {t + 1}{seq}: its state is no longer a finite number (pre-activation magnitude "
                 f"{big:.3g}). Smaller weights or a bounded activation such as tanh keep it finite.",
                 direction=d.name, layer=l, t=t, trace=trace)

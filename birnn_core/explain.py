@@ -9,11 +9,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .params import GATES
+from .registry import ACT_SYMBOL, cells, get_activation, get_cell
 from .trace import DirectionTrace
 
-GATE_ACT = {"r": "σ", "z": "σ", "n": "tanh", "i": "σ", "f": "σ", "g": "tanh", "o": "σ"}
-ACT_SYMBOL = {"tanh": "tanh", "relu": "ReLU", "sigmoid": "σ", "linear": "id"}
+# gate -> symbol of its fixed nonlinearity, over the cells registered at import (kept for old callers;
+# the core itself reads each cell's own gate_activations)
+GATE_ACT = {g: ACT_SYMBOL[a] for c in cells() for g, a in c.gate_activations.items()}
+
+
+def _gate_symbol(cell, gate: str, activation: str) -> str:
+    return get_activation(cell.gate_activations.get(gate, activation)).symbol
 
 
 def num(v: float, digits: int = 3) -> str:
@@ -59,6 +64,7 @@ class UnitStep:
     act: str
     value: float
     reset: float | None = None  # GRU n: pre = Wx + b + r * (Uh + b_U)
+    form: str = "plain"         # the cell's gate form; "reset_before": Uh = U (r ⊙ h_prev)
 
     def lines(self, digits: int = 3, times: str = "×") -> list[str]:
         d = lambda v: num(v, digits)
@@ -69,47 +75,50 @@ class UnitStep:
         else:
             total = (f"{d(self.Wx.value)} + {_factor(self.b, digits)} + {d(self.reset)}{times}"
                      f"({d(self.Uh.value)} + {_factor(self.b_U, digits)})")
+        u_label = "U (r⊙h)" if self.form == "reset_before" else "U h"
         return [f"W x: {self.Wx.text(digits, times)}",
-                f"U h: {self.Uh.text(digits, times)}",
+                f"{u_label}: {self.Uh.text(digits, times)}",
                 f"pre-activation: {total} = {d(self.pre)}",
                 f"{self.act}({d(self.pre)}) = {d(self.value)}"]
 
 
+def _recurrent_input(cell, tr: DirectionTrace, t: int, b: int, gate: str) -> np.ndarray:
+    """The vector gate ``gate``'s U block multiplies: h_prev, or r ⊙ h_prev for a reset-before gate."""
+    h_prev = tr.h_prev[b, t]
+    if cell.gate_forms.get(gate) == "reset_before":
+        return tr.gate("r")[b, t] * h_prev
+    return h_prev
+
+
 def step_terms(tr: DirectionTrace, t: int, b: int = 0) -> list[UnitStep]:
     """Every unit of every gate block of direction ``tr`` at time index t (0-based), sequence b."""
+    cell = get_cell(tr.cell)
     p, h = tr.params, tr.hidden_size
-    x, h_prev = tr.x[b, t], tr.h_prev[b, t]
-    gates = GATES[tr.cell] or ("",)
+    x = tr.x[b, t]
     out = []
-    for k, gate in enumerate(gates):
+    for k, gate in enumerate(cell.gates or ("",)):
+        form = cell.gate_forms.get(gate, "plain")
+        act = _gate_symbol(cell, gate, tr.activation)
+        v = _recurrent_input(cell, tr, t, b, gate)
         for j in range(h):
             row = k * h + j
-            act = GATE_ACT.get(gate, ACT_SYMBOL[tr.activation])
             value = tr.gates[b, t, row] if tr.gates is not None else tr.h[b, t, j]
-            reset = float(tr.gate("r")[b, t, j]) if gate == "n" else None
+            reset = float(tr.gate("r")[b, t, j]) if form == "reset_after" else None
             out.append(UnitStep(j, gate, DotProduct(p.W[row], x, float(tr.Wx[b, t, row])),
-                                DotProduct(p.U[row], h_prev, float(tr.Uh[b, t, row])),
+                                DotProduct(p.U[row], v, float(tr.Uh[b, t, row])),
                                 float(p.b[row]), float(p.b_U[row]), float(tr.pre[b, t, row]), act,
-                                float(value), reset))
+                                float(value), reset, form))
     return out
 
 
 def state_update_lines(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3) -> list[str]:
-    """How the gates combine into the new state (GRU, LSTM); empty for SimpleRNN."""
+    """How the gates combine into the new state (the cell's ``update_text``); empty for SimpleRNN."""
+    cell = get_cell(tr.cell)
+    if cell.update_text is None:
+        return []
     d = lambda v: num(v, digits)
-    lines = []
-    for j in range(tr.hidden_size):
-        if tr.cell == "lstm":
-            i, f, g, o = (tr.gate(n)[b, t, j] for n in "ifgo")
-            c_prev, c = tr.c_prev[b, t, j], tr.c[b, t, j]
-            lines.append(f"c[{j + 1}] = f×c_prev + i×g = {d(f)}×{_factor(c_prev, digits)} + "
-                         f"{d(i)}×{_factor(g, digits)} = {d(c)};  h[{j + 1}] = o×tanh(c) = "
-                         f"{d(o)}×{_factor(tr.tanh_c[b, t, j], digits)} = {d(tr.h[b, t, j])}")
-        elif tr.cell == "gru":
-            z, n = tr.gate("z")[b, t, j], tr.gate("n")[b, t, j]
-            lines.append(f"h[{j + 1}] = (1 - z)×n + z×h_prev = (1 - {d(z)})×{_factor(n, digits)} + "
-                         f"{d(z)}×{_factor(tr.h_prev[b, t, j], digits)} = {d(tr.h[b, t, j])}")
-    return lines
+    f = lambda v: _factor(v, digits)
+    return [cell.update_text(tr, t, b, j, d, f) for j in range(tr.hidden_size)]
 
 
 def explain_text(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3) -> str:
@@ -124,11 +133,7 @@ def explain_text(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3) -> str
 
 
 def _formula(tr: DirectionTrace) -> str:
-    if tr.cell == "rnn":
-        return f"{ACT_SYMBOL[tr.activation]}(W x_t + U h_prev + b)"
-    if tr.cell == "gru":
-        return "(1 - z)⊙n + z⊙h_prev, n = tanh(W_n x + b_n + r⊙(U_n h_prev + b_Un))"
-    return "o⊙tanh(c_t), c_t = f⊙c_prev + i⊙g"
+    return get_cell(tr.cell).formula.replace("{act}", get_activation(tr.activation).symbol)
 
 
 # ---------------------------------------------------------------- equations: one structure, two renderers
@@ -157,6 +162,7 @@ def step_equations(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3,
     """The lines of one step as seed 000 writes them: the matrix form, the row-by-row products,
     the sums plus bias, then the activation; gated cells one block per gate, then the state update.
     ``units`` keeps only those rows (hidden units) of every gate block (for a large h)."""
+    cell = get_cell(tr.cell)
     s = "f" if tr.name == "forward" else "b"
     prev = ("sym", "h", str(t) if tr.name == "forward" else str(t + 2), "")
     p, h = tr.params, tr.hidden_size
@@ -165,17 +171,29 @@ def step_equations(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3,
     keep = list(range(h)) if units is None else list(units)
     xs = ("sym", "x", str(t + 1), "")
     lines = []
-    for k, gate in enumerate(GATES[tr.cell] or ("",)):
+    for k, gate in enumerate(cell.gates or ("",)):
+        form = cell.gate_forms.get(gate, "plain")
         rows = [k * h + j for j in keep]
         block = [terms[r] for r in rows]
-        fn = ("fn", GATE_ACT.get(gate, ACT_SYMBOL[tr.activation]))
+        fn = ("fn", _gate_symbol(cell, gate, tr.activation))
         sub = s + (f",{gate}" if gate else "")
         W, U, bb = ("sym", "W", sub, ""), ("sym", "U", sub, ""), ("sym", "b", sub, "")
         name = ("sym", "h", str(t + 1), f"({'fwd' if s == 'f' else 'bwd'})") if not gate else ("sym", gate, str(t + 1), "")
         prods = ("mat", [[" + ".join(f"{num(w, digits)} × {_paren(v, digits)}"
                                      for w, v in zip(u.Wx.weights, u.Wx.values)) or "0"] for u in block])
         eq, plus = ("op", "="), ("op", "+")
-        if gate != "n":
+        if form == "reset_before":
+            r, odot = ("sym", "r", str(t + 1), ""), ("op", "⊙")
+            bias = p.b[rows] + p.b_U[rows]
+            rk = cell.gate_index("r") * h
+            resets = _col(tr.gates[b, t, [rk + j for j in keep]], digits)
+            lines += [[name, eq, fn, ("open",), W, xs, plus, U, ("open",), r, odot, prev, ("close",), plus, bb,
+                       ("close",)],
+                      [eq, fn, ("open",), _mat(p.W[rows], digits), _col(x, digits), plus, _mat(p.U[rows], digits),
+                       ("open",), resets, odot, _col(hp, digits), ("close",), plus, _col(bias, digits), ("close",)],
+                      [eq, fn, ("open",), prods, plus, _col([u.Uh.value for u in block], digits), plus,
+                       _col(bias, digits), ("close",)]]
+        elif form == "plain":
             bias = p.b[rows] + p.b_U[rows]
             lines += [[name, eq, fn, ("open",), W, xs, plus, U, prev, plus, bb, ("close",)],
                       [eq, fn, ("open",), _mat(p.W[rows], digits), _col(x, digits), plus, _mat(p.U[rows], digits),
@@ -194,17 +212,8 @@ def step_equations(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3,
                        _col([u.Uh.value + u.b_U for u in block], digits), ("close",)]]
         lines.append([eq, fn, ("open",), _col([u.pre for u in block], digits), ("close",), eq,
                       _col([u.value for u in block], digits)])
-    T1, odot = str(t + 1), ("op", "⊙")
-    if tr.cell == "lstm":
-        lines.append([("sym", "c", T1, ""), ("op", "="), ("sym", "f", "", ""), odot, ("sym", "c", "prev", ""),
-                      ("op", "+"), ("sym", "i", "", ""), odot, ("sym", "g", "", ""), ("op", "="),
-                      _col(tr.c[b, t, keep], digits), ("op", ","), ("sym", "h", T1, ""), ("op", "="),
-                      ("sym", "o", "", ""), odot, ("fn", "tanh"), ("open",), ("sym", "c", T1, ""), ("close",),
-                      ("op", "="), _col(tr.h[b, t, keep], digits)])
-    elif tr.cell == "gru":
-        lines.append([("sym", "h", T1, ""), ("op", "="), ("open",), ("text", "1"), ("op", "−"), ("sym", "z", "", ""),
-                      ("close",), odot, ("sym", "n", "", ""), ("op", "+"), ("sym", "z", "", ""), odot, prev,
-                      ("op", "="), _col(tr.h[b, t, keep], digits)])
+    if cell.update_equation is not None:
+        lines.append(cell.update_equation(tr, t, b, keep, lambda v: _col(v, digits), prev))
     return lines
 
 
@@ -220,7 +229,7 @@ def _tex_part(part) -> str:
     if kind == "op":
         return f" {_TEX_OP.get(part[1], part[1])} "
     if kind == "fn":
-        return _TEX_FN[part[1]]
+        return _TEX_FN.get(part[1], rf"\mathrm{{{part[1]}}}")
     if kind in ("open", "close"):
         return r"\left(" if kind == "open" else r"\right)"
     if kind == "mat":

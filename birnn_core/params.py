@@ -5,7 +5,8 @@ Canonical layout: column vectors, as the seed's worked example and PyTorch write
     h_t = phi(W x_t + b + U h_{t-1} + b_U)      W: (G*h, d), U: (G*h, h), b, b_U: (G*h,)
 
 where G is the number of gate blocks stacked row-wise in PyTorch's order:
-SimpleRNN G=1; GRU G=3 (r, z, n); LSTM G=4 (i, f, g, o).
+SimpleRNN G=1; GRU and classic GRU G=3 (r, z, n); LSTM G=4 (i, f, g, o). Each cell's gates,
+step and layouts are its entry in registry.py; GATES, CELL_NAMES, ... are views of the registries.
 ``b`` is PyTorch's ``bias_ih`` and ``b_U`` its ``bias_hh``; a single-bias model (the seed,
 Keras) keeps ``b_U`` at zero.
 """
@@ -16,17 +17,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .errors import ValidationError
-
-GATES = {"rnn": (), "gru": ("r", "z", "n"), "lstm": ("i", "f", "g", "o")}
-CELL_NAMES = {"rnn": "SimpleRNN", "gru": "GRU", "lstm": "LSTM"}
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
-MERGE_MODES = ("concat", "sum", "mul", "ave", "none")
-HEAD_ACTIVATIONS = ("softmax", "sigmoid", "none")
-
-
-def n_blocks(cell: str) -> int:
-    """Number of gate blocks G stacked in W, U, b for ``cell``."""
-    return max(1, len(GATES[cell]))
+from .registry import (ACTIVATIONS, CELL_NAMES, GATES, HEAD_ACTIVATIONS, MERGE_MODES,  # noqa: F401 (views)
+                       get_activation, get_cell, get_head_activation, get_merge, n_blocks)
 
 
 @dataclass
@@ -84,8 +76,7 @@ class LayerParams:
         """Size m of the merged vector this layer hands on."""
         if not self.bidirectional:
             return self.fwd.hidden_size
-        h_f, h_b = self.hidden_sizes
-        return h_f + h_b if self.merge in ("concat", "none") else h_f
+        return get_merge(self.merge).size(*self.hidden_sizes)
 
     def directions(self) -> list[tuple[str, DirectionParams]]:
         return [("forward", self.fwd)] + ([("backward", self.bwd)] if self.bwd else [])
@@ -146,11 +137,12 @@ def _check_shape(name: str, a: np.ndarray, want: tuple, why: str, expr: str = ""
 
 def validate_direction(p: DirectionParams, cell: str, d: int, name: dict, what: str) -> None:
     """Check one direction's shapes against the input size d; ``name`` maps symbol -> display name."""
-    G, gates = n_blocks(cell), GATES[cell]
+    spec = get_cell(cell)
+    G, gates = spec.n_blocks, spec.gates
     h = p.U.shape[1] if p.U.ndim == 2 else (p.U.shape[0] if p.U.ndim == 1 else 0)
     hsym = f"h_{what[0]}"
     block = f"{G}·{hsym}" if G > 1 else hsym
-    stacked = f" for a {CELL_NAMES[cell]} ({', '.join(gates)} blocks stacked)" if G > 1 else ""
+    stacked = f" for a {spec.display} ({', '.join(gates)} blocks stacked)" if G > 1 else ""
     if h < 1:
         raise ValidationError(f"{name['U']} has shape {p.U.shape}: it must be a ({block}, {hsym}) matrix "
                               f"with {hsym} ≥ 1{stacked}.", field=name["U"])
@@ -171,41 +163,34 @@ def validate_model(model: ModelParams, d: int | None = None) -> None:
     d = model.input_size if d is None else d
     L = len(model.layers)
     for l, layer in enumerate(model.layers):
-        if layer.cell not in GATES:
-            raise ValidationError(f"Unknown cell '{layer.cell}': choose one of rnn, gru, lstm.", field="cell")
-        if layer.activation not in ACTIVATIONS:
-            raise ValidationError(f"Unknown activation '{layer.activation}': choose one of "
-                                  f"{', '.join(ACTIVATIONS)}.", field="activation")
-        if layer.merge not in MERGE_MODES:
-            raise ValidationError(f"Unknown merge mode '{layer.merge}': choose one of "
-                                  f"{', '.join(MERGE_MODES)}.", field="merge")
+        get_cell(layer.cell)
+        get_activation(layer.activation)
+        merge = get_merge(layer.merge)
         for direction, p in layer.directions():
             names = {s: matrix_name(s, direction, l, L) for s in ("W", "U", "b")}
             names["b_U"] = f"{names['b']} (recurrent bias)"
             validate_direction(p, layer.cell, d, names, direction)
-        if layer.bidirectional and layer.merge in ("sum", "mul", "ave"):
+        if layer.bidirectional and merge.elementwise:
             h_f, h_b = layer.hidden_sizes
             if h_f != h_b:
                 raise ValidationError(
                     f"Merge '{layer.merge}' adds up h_t^fwd and h_t^bwd element by element, so it needs "
                     f"h_f = h_b, but h_f = {h_f} and h_b = {h_b}: make the sizes equal or use 'concat'.",
                     field="merge")
-        if layer.merge == "none" and layer.bidirectional and l < L - 1:
+        if not merge.single and layer.bidirectional and l < L - 1:
             raise ValidationError(f"Layer {l + 1} uses merge 'none' (both directions returned apart), so "
                                   f"layer {l + 2} has no single input: use concat, sum, mul or ave below "
                                   f"the last layer.", field="merge")
         d = layer.output_size
     if model.head is not None:
         head = model.head
-        if head.activation not in HEAD_ACTIVATIONS:
-            raise ValidationError(f"Unknown output activation '{head.activation}': choose one of "
-                                  f"{', '.join(HEAD_ACTIVATIONS)}.", field="head")
+        get_head_activation(head.activation)
         if head.W.ndim != 2 or head.W.shape[0] < 1:
             raise ValidationError(f"W_o has shape {head.W.shape}: it must be (q, m) with q ≥ 1 classes.",
                                   field="W_o")
         q = head.W.shape[0]
         why = f"the merged vector has m = {d}" + (" (h_f + h_b, concatenated)"
-                                                  if model.layers[-1].bidirectional and model.layers[-1].merge in ("concat", "none") else "")
+                                                  if model.layers[-1].bidirectional and not get_merge(model.layers[-1].merge).elementwise else "")
         _check_shape("W_o", head.W, (q, d), why, "(q, m)")
         _check_shape("b_o", head.b, (q,), f"W_o has q = {q} rows (classes)", "(q,)")
         _check_finite("W_o", head.W)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .params import DirectionParams, HeadParams, LayerParams, ModelParams, n_blocks
+from .params import DirectionParams, HeadParams, LayerParams, ModelParams
+from .registry import get_cell, get_merge
 
 SEED_TOKENS = ["I", "love", "AI"]
 SEED_EMBEDDINGS = [[0.1, 0.3, 0.5], [0.2, 0.6, 0.8], [0.3, 0.7, 0.9]]
@@ -54,7 +55,7 @@ def seed_example() -> Example:
 
 def init_direction(rng: np.random.Generator, cell: str, d: int, h: int, bias: bool = True) -> DirectionParams:
     """PyTorch's initialisation: every weight and bias ~ U(-1/sqrt(h), 1/sqrt(h)) (NumPy's RNG)."""
-    k, G = 1.0 / np.sqrt(h), n_blocks(cell)
+    k, G = 1.0 / np.sqrt(h), get_cell(cell).n_blocks
     u = lambda *shape: rng.uniform(-k, k, size=shape)
     return DirectionParams(u(G * h, d), u(G * h, h), u(G * h) if bias else np.zeros(G * h),
                            u(G * h) if bias else np.zeros(G * h))
@@ -64,6 +65,7 @@ def random_model(cell: str = "rnn", d: int = 3, h_f: int = 2, h_b: int | None = 
                  num_layers: int = 1, seed: int = 0, activation: str = "tanh", merge: str = "concat",
                  bias: bool = True) -> ModelParams:
     """A seeded random model; ``h_b=None`` makes it unidirectional, ``q=None`` drops the head."""
+    get_cell(cell), get_merge(merge)  # unknown names: a ValidationError naming the known ones
     rng = np.random.default_rng(seed)
     layers, inp = [], d
     for l in range(num_layers):

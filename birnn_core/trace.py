@@ -1,7 +1,7 @@
 """Trace objects: every intermediate term of a run, time-aligned, plus JSON round-trip.
 
 Shapes use B = batch, T = time steps (padded), d = input size, h = hidden size of the
-direction, G = gate blocks (1 SimpleRNN, 3 GRU, 4 LSTM), m = merged size, q = classes.
+direction, G = gate blocks (1 SimpleRNN, 3 GRU, 4 LSTM: see registry.py), m = merged size, q = classes.
 Arrays are indexed [b, t] with t = 0..T-1 standing for the paper's t = 1..T.
 """
 from __future__ import annotations
@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from .params import GATES, DirectionParams
+from .params import DirectionParams
+from .registry import get_cell, merge_vectors  # noqa: F401 (merge_vectors: the one merge formula, re-exported)
 
 TRACE_FORMAT = "birnn-trace/1"
 
@@ -22,7 +23,8 @@ class DirectionTrace:
 
     x (B,T,d) inputs; Wx = W x_t (B,T,G*h); Uh = U h_prev (B,T,G*h) without bias;
     pre (B,T,G*h) pre-activations (RNN: W x + b + U h + b_U; LSTM: the same per gate;
-    GRU r, z: the same, n: W_n x + b_n + r * (U_n h + b_Un));
+    GRU r, z: the same, n: W_n x + b_n + r * (U_n h + b_Un); classic GRU n: W_n x + b_n + U_n (r * h) + b_Un,
+    where its Uh holds U_n (r * h_prev) for the n block);
     gates (B,T,G*h) after their nonlinearity (None for SimpleRNN);
     h_prev (B,T,h): the state this direction read at t (h_{t-1} forward, h_{t+1} backward);
     h (B,T,h) the new state; c_prev, c, tanh_c (B,T,h) for LSTM; mask (B,T) real tokens;
@@ -53,7 +55,7 @@ class DirectionTrace:
 
     def gate(self, name: str) -> np.ndarray:
         """(B,T,h) values of gate ``name`` (r/z/n for GRU, i/f/g/o for LSTM)."""
-        k, h = GATES[self.cell].index(name), self.hidden_size
+        k, h = get_cell(self.cell).gate_index(name), self.hidden_size
         return self.gates[..., k * h:(k + 1) * h]
 
     def order(self, length: int) -> list[int]:
@@ -103,21 +105,6 @@ class LayerTrace:
         for d in self.directions:
             states += [d.final_h] + ([d.final_c] if d.final_c is not None else [])
         return [out] + states
-
-
-def merge_vectors(mode: str, h_f: np.ndarray, h_b: np.ndarray | None = None):
-    """Combine forward and backward vectors as Keras' merge_mode does ('none' returns both)."""
-    if h_b is None:
-        return h_f
-    if mode == "concat":
-        return np.concatenate([h_f, h_b], axis=-1)
-    if mode == "sum":
-        return h_f + h_b
-    if mode == "mul":
-        return h_f * h_b
-    if mode == "ave":
-        return (h_f + h_b) / 2
-    return [h_f, h_b]
 
 
 @dataclass

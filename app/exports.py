@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 
-from birnn_core import ModelTrace, ValidationError, explain_latex, num
+from birnn_core import ModelTrace, ValidationError, explain_latex, get_cell, num
 
 from app.workspace import Workspace, load_json
 
@@ -95,18 +95,21 @@ def pytorch_code(ws: Workspace) -> str:
     """A runnable script (torch, float64) that computes the same hidden states and outputs."""
     L = lambda a: np.array2string(np.asarray(a), separator=", ", precision=17, max_line_width=100,
                                   threshold=100_000, floatmode="unique")
-    cls = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}[ws.cell]
+    cell = get_cell(ws.cell)
+    if cell.torch is None:
+        raise ValidationError(cell.torch_refusal, field="cell")
+    cls = cell.torch.module
     act = ws.activation
     lines = ["import torch", "", "torch.set_default_dtype(torch.float64)",
              f"tokens = {ws.tokens!r}", f"X = torch.tensor({L(ws.embeddings)}).unsqueeze(0)  # (1, T, d)", ""]
-    native = ws.cell != "rnn" or act in ("tanh", "relu")
+    native = not cell.torch.nonlinearity or act in ("tanh", "relu")  # nn.RNN has tanh and relu only
     dirs = [("f", ws.fwd)] + ([("b", ws.bwd if not ws.tie else ws.fwd)] if ws.bidirectional else [])
     for s, p in dirs:
         lines += [f"W_{s} = torch.tensor({L(p.W)})", f"U_{s} = torch.tensor({L(p.U)})",
                   f"b_{s} = torch.tensor({L(p.b)})", f"b_U{s} = torch.tensor({L(p.b_U)})"]
     lines.append("")
     if native:
-        extra = f", nonlinearity={act!r}" if ws.cell == "rnn" else ""
+        extra = f", nonlinearity={act!r}" if cell.torch.nonlinearity else ""
         for s, p in dirs:
             lines += [f"rnn_{s} = torch.nn.{cls}({ws.d}, {p.hidden_size}, batch_first=True{extra})",
                       f"rnn_{s}.load_state_dict({{'weight_ih_l0': W_{s}, 'weight_hh_l0': U_{s}, "

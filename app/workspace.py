@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from birnn_core import (ACTIVATIONS, GATES, HEAD_ACTIVATIONS, MERGE_MODES, DirectionParams, HeadParams,
-                        LayerParams, ModelParams, ValidationError, n_blocks)
+                        LayerParams, ModelParams, ValidationError, get_cell, n_blocks)
 from birnn_core.presets import Example, init_direction
 
 URL_VERSION = "1"
@@ -83,7 +83,7 @@ class Workspace:
     def from_example(cls, ex: Example) -> "Workspace":
         layer, head = ex.model.layers[0], ex.model.head
         bwd = layer.bwd if layer.bwd is not None else layer.fwd.copy()
-        if layer.cell != "gru":  # only the GRU needs two biases: elsewhere b + b_U is one bias, shown as b
+        if not get_cell(layer.cell).two_biases:  # b and b_U act apart only in some cells: else one bias, b
             fold = lambda p: DirectionParams(p.W, p.U, p.b + p.b_U)
             layer = replace(layer, fwd=fold(layer.fwd), bwd=fold(layer.bwd) if layer.bwd else None)
             bwd = fold(bwd)
@@ -122,7 +122,7 @@ class Workspace:
         ws.fwd = _fit_direction(self.fwd, self.cell, cell, d, h_f, rng)
         ws.bwd = _fit_direction(self.bwd, self.cell, cell, d, h_b, rng)
         if cell != self.cell:
-            notes.append(f"Cell changed to {cell.upper() if cell != 'rnn' else 'SimpleRNN'}: the first gate block "
+            notes.append(f"Cell changed to {get_cell(cell).display}: the first gate block "
                          f"keeps your values, new gate blocks are drawn as PyTorch initialises them (seed 0).")
         ws.cell = cell
         for name, old, new in (("h_f", self.h_f, h_f), ("h_b", self.h_b, h_b)):

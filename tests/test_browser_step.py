@@ -473,3 +473,17 @@ def test_inspect_a_tagger_handed_over_from_compare(page, app_server):
     wait_for_app(page)
     expect(states_table(page)).to_contain_text("0.327")
     assert_page_clean(page)
+
+
+def test_the_classic_keras_gru_is_a_cell_like_the_others(page, app_server):
+    """The fourth cell, added through one registry entry: selectable, computed, written out."""
+    goto(page, app_server, "/step_by_step")
+    choose(page, "Cell", "GRU (reset before, Keras classic)")
+    expect(page.get_by_text("Cell changed to GRU (reset before, Keras classic)")).to_be_visible()
+    ws = seed_ws().resized(cell="gru_classic")
+    tr = run(ws.model(), ws.embeddings, tokens=ws.tokens)
+    expect(first_state(page)).to_have_text(f"{tr.layers[0].fwd.h[0, 0, 0]:.3f}".rstrip("0").rstrip("."))
+    share_panel(page)
+    expect(page.get_by_text("which nn.GRU cannot express")).to_be_visible()
+    expect(page.get_by_role("button", name="PyTorch code")).to_have_count(0)
+    assert_page_clean(page)

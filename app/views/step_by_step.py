@@ -6,7 +6,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from birnn_core import ACTIVATIONS, CELL_NAMES, GATES, HEAD_ACTIVATIONS, MERGE_MODES, ValidationError, num, presets
+from birnn_core import ACTIVATIONS, CELL_NAMES, GATES, get_cell, HEAD_ACTIVATIONS, MERGE_MODES, ValidationError, num, presets
 from birnn_core.explain import equations_html, explain_html, state_update_lines
 
 from app import exports
@@ -84,11 +84,11 @@ def controls(ws: Workspace, gen: int) -> None:
     names = list(PRESETS)
     c[0].selectbox("Preset", names, index=names.index(ws.preset) if ws.preset in names else None,
                    placeholder="(your own)", key="preset_pick", on_change=_load_preset)
-    cells = ["rnn", "gru", "lstm"]
+    cells = list(CELL_NAMES)  # every registered cell
     c[1].selectbox("Cell", cells, index=cells.index(ws.cell), format_func=CELL_NAMES.get, key=f"cell_{gen}",
                    on_change=_resize, args=("cell", f"cell_{gen}"))
     c[2].selectbox("Activation", ACTIVATIONS, index=ACTIVATIONS.index(ws.activation), key=f"act_{gen}",
-                   on_change=_set_option, args=("activation", f"act_{gen}"), disabled=ws.cell != "rnn",
+                   on_change=_set_option, args=("activation", f"act_{gen}"), disabled=not get_cell(ws.cell).uses_activation,
                    help="SimpleRNN's φ; GRU and LSTM use σ and tanh inside their gates.")
     c[3].selectbox("Merge", MERGE_MODES, index=MERGE_MODES.index(ws.merge), key=f"merge_{gen}",
                    on_change=_resize, args=("merge", f"merge_{gen}"), disabled=not ws.bidirectional)
@@ -123,14 +123,14 @@ def edit_blocks(frame, key: str, blocks: list[tuple[str, np.ndarray]], errors: l
 
 def has_recurrent_bias(ws: Workspace) -> bool:
     """Show a b_U column: always for a GRU, elsewhere only if a link or import brought one."""
-    return ws.cell == "gru" or bool(np.any(ws.fwd.b_U) or np.any(ws.bwd.b_U))
+    return get_cell(ws.cell).two_biases or bool(np.any(ws.fwd.b_U) or np.any(ws.bwd.b_U))
 
 
 def direction_editors(ws: Workspace, s: str, gen: str, frames: dict, errors: list):
     """[W | U | b (| b_U)] of direction s ('f' or 'b') in one table; returns [W, U, b, b_U]."""
     p = ws.fwd if s == "f" else ws.bwd
     name = (lambda m: f"{m}_f (= {m}_b)") if ws.tie else (lambda m: f"{m}_{s}")
-    G = "" if ws.cell == "rnn" else f" Rows are the gate blocks {', '.join(GATES[ws.cell])} stacked, as PyTorch stores them."
+    G = "" if not GATES[ws.cell] else f" Rows are the gate blocks {', '.join(GATES[ws.cell])} stacked, as PyTorch stores them."
     st.caption(f"Row j holds unit j: W·x columns multiply x_t, U·h columns multiply h_prev, then + b. "
                f"{name('W')} is ({p.W.shape[0]}, {ws.d}), {name('U')} is {p.U.shape}.{G}")
     blocks = [(name("W"), p.W), (name("U"), p.U), (name("b"), p.b)]
@@ -349,8 +349,11 @@ def share_and_export(ws: Workspace, trace) -> None:
                              "text/csv", on_click="ignore")
         c[2].download_button("Worksheet (Markdown + LaTeX)", lambda: exports.worksheet_markdown(ws, trace),
                              "birnn_worksheet.md", "text/markdown", on_click="ignore")
-        c[3].download_button("PyTorch code", lambda: exports.pytorch_code(ws), "birnn_reproduce.py",
-                             "text/x-python", on_click="ignore")
+        if get_cell(ws.cell).torch is None:
+            c[3].caption(get_cell(ws.cell).torch_refusal)
+        else:
+            c[3].download_button("PyTorch code", lambda: exports.pytorch_code(ws), "birnn_reproduce.py",
+                                 "text/x-python", on_click="ignore")
         st.file_uploader("Import a JSON exported from this page", type=["json"], key="import_file",
                          on_change=_import_file, max_upload_size=2)
         if st.session_state.get("import_msg"):

@@ -12,12 +12,14 @@ import binascii
 import json
 import unicodedata
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from birnn_core import (ACTIVATIONS, GATES, HEAD_ACTIVATIONS, MERGE_MODES, DirectionParams, HeadParams,
-                        LayerParams, ModelParams, ValidationError, get_cell, n_blocks)
+                        LayerParams, ModelParams, ValidationError, get_cell, n_blocks,
+                        validate_model)
 from birnn_core.presets import Example, init_direction
 
 URL_VERSION = "1"
@@ -138,14 +140,11 @@ class Workspace:
 
     # ------------------------------------------------------------ dict / URL
     def to_dict(self) -> dict:
-        arr = lambda a: np.asarray(a).tolist()
-        direction = lambda p: {"W": arr(p.W), "U": arr(p.U), "b": arr(p.b), "b_U": arr(p.b_U)}
-        out = {"v": URL_VERSION, "tokens": self.tokens, "X": arr(self.embeddings), "cell": self.cell,
-               "act": self.activation, "merge": self.merge, "tie": self.tie, "bi": self.bidirectional,
-               "fwd": direction(self.fwd), "Wo": arr(self.head_W), "bo": arr(self.head_b),
-               "out": self.head_activation, "preset": self.preset}
-        if not self.tie:
-            out["bwd"] = direction(self.bwd)
+        """The share-link state: one entry per row of FIELDS (the backward weights only when untied)."""
+        out: dict = {"v": URL_VERSION}
+        for f in FIELDS:
+            if f.applies(self):
+                out[f.key] = f.encode(getattr(self, f.attr))
         return out
 
     @classmethod
@@ -156,32 +155,24 @@ class Workspace:
         if str(data.get("v")) != URL_VERSION:
             raise ValidationError(f"This state is version {data.get('v')!r}; this app reads version "
                                   f"{URL_VERSION}.", field="state")
-        tokens = _tokens(data.get("tokens"))
-        cell = _choice(data, "cell", tuple(GATES))
-        act = _choice(data, "act", ACTIVATIONS)
-        merge = _choice(data, "merge", MERGE_MODES)
-        out = _choice(data, "out", HEAD_ACTIVATIONS)
-        X = _matrix(data.get("X"), "embeddings")
-        if X.shape[0] != len(tokens) or not 1 <= X.shape[1] <= MAX_DIM:
-            raise ValidationError(f"The embeddings are {X.shape}: they must be (T, d) = ({len(tokens)}, d) "
-                                  f"with 1 ≤ d ≤ {MAX_DIM}.", field="embeddings")
-        tie, bi = _bool(data, "tie", False), _bool(data, "bi", True)
-        preset = data.get("preset", "")
-        if not isinstance(preset, str) or len(preset) > 80:
-            raise ValidationError("'preset' must be a preset's name (text of at most 80 characters).", field="preset")
-        fwd = _direction(data.get("fwd"), "forward")
-        bwd = fwd.copy() if tie else _direction(data.get("bwd"), "backward")
-        ws = cls(list(tokens), X, fwd, bwd, _matrix(data.get("Wo"), "W_o"), _vector(data.get("bo"), "b_o"),
-                 cell, act, merge, tie, bi, out, preset)
-        for h in (ws.h_f, ws.h_b):
+        values = {f.attr: f.read(data) for f in FIELDS if f.key != "bwd"}
+        values["bwd"] = values["fwd"].copy() if values["tie"] else FIELD["bwd"].read(data)
+        ws = cls(**values)
+        ws.check_sizes()
+        return ws
+
+    def check_sizes(self) -> None:
+        """The bounds that tie fields together: (T, d) embeddings, hidden sizes, classes, shapes."""
+        if self.embeddings.shape[0] != len(self.tokens) or not 1 <= self.d <= MAX_DIM:
+            raise ValidationError(f"The embeddings are {self.embeddings.shape}: they must be (T, d) = "
+                                  f"({len(self.tokens)}, d) with 1 ≤ d ≤ {MAX_DIM}.", field="embeddings")
+        for h in (self.h_f, self.h_b):
             if not 1 <= h <= MAX_DIM:
                 raise ValidationError(f"Hidden sizes must be between 1 and {MAX_DIM} (got {h}).", field="h")
-        if not 1 <= ws.q <= MAX_CLASSES:
-            raise ValidationError(f"The output layer must have 1 to {MAX_CLASSES} classes (got {ws.q}).",
+        if not 1 <= self.q <= MAX_CLASSES:
+            raise ValidationError(f"The output layer must have 1 to {MAX_CLASSES} classes (got {self.q}).",
                                   field="q")
-        from birnn_core import validate_model
-        validate_model(ws.model(), ws.d)
-        return ws
+        validate_model(self.model(), self.d)
 
     def to_url_state(self) -> str:
         raw = json.dumps(self.to_dict(), separators=(",", ":")).encode()
@@ -349,3 +340,65 @@ def _direction(v, what: str) -> DirectionParams:
     b = _vector(v.get("b"), f"b_{s}")
     b_U = _vector(v.get("b_U"), f"b_U{s}") if v.get("b_U") is not None else None
     return DirectionParams(W, U, b, b_U)
+
+
+# ---------------------------------------------------------------- the share-link fields: one row each
+
+def _arr(a) -> list:
+    return np.asarray(a).tolist()
+
+
+def _direction_dict(p: DirectionParams) -> dict:
+    return {"W": _arr(p.W), "U": _arr(p.U), "b": _arr(p.b), "b_U": _arr(p.b_U)}
+
+
+def _text(v, key: str, limit: int = 80) -> str:
+    if not isinstance(v, str) or len(v) > limit:
+        raise ValidationError(f"'{key}' must be text of at most {limit} characters.", field=key)
+    return v
+
+
+_REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Field:
+    """One share-link field: its key in the link, the Workspace attribute it fills, how a value is
+    read (raw JSON value, key -> value, or ValidationError) and written, its default when absent
+    (old links keep opening), and when it is written at all."""
+
+    key: str
+    attr: str
+    parse: Callable[[object, str], object]
+    encode: Callable[[object], object] = lambda v: v
+    default: object = _REQUIRED
+    applies: Callable[["Workspace"], bool] = lambda ws: True
+
+    def read(self, data: dict):
+        if self.key not in data:
+            if self.default is _REQUIRED:
+                raise ValidationError(f"The state has no '{self.key}'.", field=self.key)
+            return self.default
+        return self.parse(data[self.key], self.key)
+
+
+def _choice_of(names) -> Callable[[object, str], str]:
+    return lambda v, key: _choice({key: v}, key, tuple(names))
+
+
+FIELDS: list[Field] = [
+    Field("tokens", "tokens", lambda v, k: _tokens(v), list),
+    Field("X", "embeddings", lambda v, k: _matrix(v, "embeddings"), _arr),
+    Field("cell", "cell", _choice_of(GATES)),
+    Field("act", "activation", _choice_of(ACTIVATIONS)),
+    Field("merge", "merge", _choice_of(MERGE_MODES)),
+    Field("tie", "tie", lambda v, k: _bool({k: v}, k, False), default=False),
+    Field("bi", "bidirectional", lambda v, k: _bool({k: v}, k, True), default=True),
+    Field("fwd", "fwd", lambda v, k: _direction(v, "forward"), _direction_dict),
+    Field("bwd", "bwd", lambda v, k: _direction(v, "backward"), _direction_dict, applies=lambda ws: not ws.tie),
+    Field("Wo", "head_W", lambda v, k: _matrix(v, "W_o"), _arr),
+    Field("bo", "head_b", lambda v, k: _vector(v, "b_o"), _arr),
+    Field("out", "head_activation", _choice_of(HEAD_ACTIVATIONS)),
+    Field("preset", "preset", _text, default=""),
+]
+FIELD = {f.key: f for f in FIELDS}

@@ -128,7 +128,7 @@ def _state(**changes) -> dict:
     ({"X": [[[0.1]] * 3] * 3}, "embeddings must be a matrix of numbers"),
     ({"X": [[1e308 * 10, 0.2, 0.3]] * 3}, "NaN or inf"),
     ({"X": [[10 ** 400, 0.2, 0.3]] * 3}, "beyond the largest 64-bit float"),
-    ({"preset": {"a": 1}}, "'preset' must be a preset's name"),
+    ({"preset": {"a": 1}}, "'preset' must be text of at most 80 characters"),
 ])
 def test_hostile_state_fields_are_refused_with_what_to_change(changes, message):
     with pytest.raises(ValidationError, match=re.escape(message)):
@@ -154,3 +154,19 @@ def test_a_pickle_is_never_unpickled():
     import pickle
     with pytest.raises(ValidationError, match="never reads pickles"):
         exports.from_json(pickle.dumps({"v": "1"}))
+
+
+def test_the_link_holds_one_entry_per_field_row_and_old_links_keep_opening():
+    from app.workspace import FIELDS
+    ws = seed_ws().resized(tie=False)
+    assert set(ws.to_dict()) == {"v"} | {f.key for f in FIELDS}
+    assert "bwd" not in seed_ws().to_dict()  # tied: the backward weights are the forward ones
+    old = seed_ws().resized(tie=False).to_dict()
+    for key in ("tie", "bi", "preset"):  # fields with a default may be missing from older links
+        del old[key]
+    back = Workspace.from_dict(old)
+    assert (back.tie, back.bidirectional, back.preset) == (False, True, "")
+    missing = seed_ws().to_dict()
+    del missing["cell"]
+    with pytest.raises(ValidationError, match="The state has no 'cell'"):
+        Workspace.from_dict(missing)

@@ -1,7 +1,7 @@
 # BiRNN Explainer: one-command setup, run, test and benchmarks.
 #
 #   make run    set up .venv (runtime deps + birnn_core) and serve the app on http://localhost:8501
-#   make test   set up .venv (dev deps + birnn_core + Debian chromium) and run the whole test suite
+#   make test   set up .venv (dev deps + birnn_core + Debian chromium), run ruff and the whole test suite
 #   make bench  set up .venv (dev deps) and run every benchmark script in bench/
 #
 # Stamp files in .venv/ record what is installed, so a repeated run installs nothing unless
@@ -69,6 +69,7 @@ run: $(RUNTIME_STAMP)
 	  --server.headless=true --server.port=$(PORT) --browser.gatherUsageStats=false
 
 test: $(DEV_STAMP) browser
+	$(BIN)/python -m ruff check .
 	BIRNN_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q
 
 bench: $(DEV_STAMP)

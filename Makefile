@@ -46,7 +46,7 @@ $(RUNTIME_STAMP): requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e .
 	touch $@
 
-$(DEV_STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(BIN)/python
+$(DEV_STAMP): requirements.txt requirements-dev.txt taggers/requirements-train.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -r requirements-dev.txt
 	$(BIN)/python -m pip install -e .
 	touch $@ $(RUNTIME_STAMP)

@@ -24,9 +24,9 @@ from _timing import median_ms  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from birnn_core import tagger as tg  # noqa: E402
-from birnn_core.conllu import Sentence, find_split, read_conllu  # noqa: E402
-from birnn_core.train_tagger import Encoded, HParams, TaggerNet, load_state  # noqa: E402
+from taggers import tagger as tg  # noqa: E402
+from taggers.conllu import Sentence, find_split, read_conllu  # noqa: E402
+from taggers.train import Encoded, HParams, TaggerNet, load_state  # noqa: E402
 
 torch.set_num_threads(1)
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from birnn_core.conllu import (UPOS_TAGS, ConlluError, find_split, parse_conllu, read_conllu,
+from taggers.conllu import (UPOS_TAGS, ConlluError, find_split, parse_conllu, read_conllu,
                                sha256_file)
 
 # ../shared/data/ud_english_ewt next to the project (never copied into it; see README "Data credit")

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from birnn_core import tagger as tg
-from birnn_core.conllu import UPOS_TAGS
+from taggers import tagger as tg
+from taggers.conllu import UPOS_TAGS
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "tagger"
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud_english_ewt"
@@ -41,7 +41,7 @@ def test_tokenize_like_ewt(text, tokens):
 def test_tokenizer_matches_ewt_dev_on_most_sentences():
     """Exact token sequence on the dev set's raw '# text' lines (measured: 90.8%; EWT's own
     typo splits such as "its" -> "it s" are out of reach)."""
-    from birnn_core.conllu import find_split, read_conllu
+    from taggers.conllu import find_split, read_conllu
     if not DATA.is_dir():
         pytest.skip("UD English-EWT not present")
     dev = read_conllu(find_split(DATA, "dev"))

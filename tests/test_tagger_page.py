@@ -115,7 +115,7 @@ def _examples():
 def test_the_page_opens_on_an_example_where_the_right_context_decides(at):
     """With the shipped weights, at the default example's focus word: uni and bi disagree, bi has
     the expected tag, and bi's tag changes when the sentence is cut right after the focus word."""
-    from birnn_core import tagger as tg
+    from taggers import tagger as tg
     text = at.text_input(key="compare_text").value
     example = next(ex for ex in _examples() if ex[1] == text)  # the box opens on one of the examples
     _, sentence, i, gold, _ = example
@@ -163,15 +163,15 @@ def test_user_text_is_escaped_in_every_element(at):
 def test_model_cards_record_the_command_that_trains_them():
     """Each shipped card's "command" asks for exactly the hyper-parameters, seed, device and threads
     the card records, with paths relative to the project; the trainer's defaults are those values."""
-    pytest.importorskip("torch")  # birnn_core.train_tagger imports torch
+    pytest.importorskip("torch")  # taggers.train imports torch
     import shlex
     from dataclasses import asdict
 
-    from birnn_core import train_tagger as tt
+    from taggers import train as tt
     for direction in ("uni", "bi"):
         card = json.loads((ROOT / "assets" / "tagger" / f"{direction}.card.json").read_text())
         argv = shlex.split(card["command"])
-        assert argv[:3] == ["python", "-m", "birnn_core.train_tagger"]
+        assert argv[:3] == ["python", "-m", "taggers.train"]
         assert not any(a.startswith("/") for a in argv), card["command"]
         args = tt.parser().parse_args(argv[3:])
         hp = tt.hparams(args)
@@ -184,5 +184,5 @@ def test_model_cards_record_the_command_that_trains_them():
     # future cards: the command as run, paths made relative to the project root
     cmd = tt.command_line(["--data-dir", str(ROOT.parent / "shared" / "data" / "ud_english_ewt"),
                            "--out", str(ROOT / "tmp" / "runs" / "bi_s1"), "--seed", "1"], cwd=Path("/"))
-    assert cmd == ("python -m birnn_core.train_tagger --data-dir ../shared/data/ud_english_ewt "
+    assert cmd == ("python -m taggers.train --data-dir ../shared/data/ud_english_ewt "
                    "--out tmp/runs/bi_s1 --seed 1")

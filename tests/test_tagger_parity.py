@@ -17,9 +17,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from birnn_core import tagger as tg  # noqa: E402
-from birnn_core.conllu import find_split, read_conllu  # noqa: E402
-from birnn_core.train_tagger import Encoded, TaggerNet, HParams, batches, load_state  # noqa: E402
+from taggers import tagger as tg  # noqa: E402
+from taggers.conllu import find_split, read_conllu  # noqa: E402
+from taggers.train import Encoded, TaggerNet, HParams, batches, load_state  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets" / "tagger"

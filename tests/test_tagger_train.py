@@ -6,8 +6,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from birnn_core import tagger as tg  # noqa: E402
-from birnn_core import train_tagger  # noqa: E402
+from taggers import tagger as tg  # noqa: E402
+from taggers import train as train_tagger  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud_english_ewt"
 
@@ -34,7 +34,7 @@ def test_tiny_training_run_end_to_end(tmp_path):
             v for k, v in card["parameters"].items() if k not in ("total", "total_without_embeddings"))
         m = tg.load_tagger(out, direction)
         # the NumPy tagger reproduces the card's dev accuracy from the shipped files alone
-        from birnn_core.conllu import find_split, read_conllu
+        from taggers.conllu import find_split, read_conllu
         dev = read_conllu(find_split(DATA, "dev"))[:300]
         ok = sum(p == g for s in dev for p, g in zip(m.tag(list(s.words))[0], s.tags))
         assert ok / sum(len(s) for s in dev) == pytest.approx(card["dev_accuracy"], abs=1e-9)

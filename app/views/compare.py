@@ -6,7 +6,7 @@ import hashlib
 import plotly.graph_objects as go
 import streamlit as st
 
-from birnn_core import tagger as tg
+from taggers import tagger as tg
 
 from app.figures.heatmaps import states_heatmap
 from app.text import html_text, markdown, plotly
@@ -294,7 +294,7 @@ def _render_card(uni: tg.Tagger, bi: tg.Tagger) -> None:
         f"Data: {data['name']} ({data['url']}), licensed {data['license']}; train "
         f"{data['splits']['train']['sentences']:,} sentences / {data['splits']['train']['tokens']:,} tokens, "
         f"test {data['splits']['test']['tokens']:,} tokens (gold tokenisation). Trained with PyTorch "
-        f"{cb['training']['torch_version']} on {cb['training']['device']} by `python -m birnn_core.train_tagger`, "
+        f"{cb['training']['torch_version']} on {cb['training']['device']} by `python -m taggers.train`, "
         f"{len(cb['seeds']['seeds'])} seeds per model; the seed with the best dev accuracy ships. The app "
         f"runs the weights in NumPy (no torch).")
 

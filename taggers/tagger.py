@@ -16,7 +16,7 @@ The recurrent layers are plain PyTorch ``nn.LSTM`` layers (forward-only for the
 unidirectional tagger, ``bidirectional=True`` for the other), run here by the step-by-step
 NumPy engine of :mod:`birnn_core`, followed by one linear layer per token onto the 17 UPOS tags.
 Weights are read from ``.npz`` files with ``allow_pickle=False``. This module imports NumPy
-only; training lives in :mod:`birnn_core.train_tagger` (the only module that imports torch).
+only; training lives in :mod:`taggers.train` (the only module that imports torch).
 """
 from __future__ import annotations
 
@@ -414,8 +414,8 @@ class Tagger:
     """
 
     def __init__(self, name: str, arrays: dict[str, np.ndarray], vocab: Vocab, card: dict):
-        from .convert import layers_from_torch_state_dict
-        from .params import HeadParams, ModelParams
+        from birnn_core.convert import layers_from_torch_state_dict
+        from birnn_core.params import HeadParams, ModelParams
 
         self.name = name
         self.vocab = vocab
@@ -476,13 +476,13 @@ class Tagger:
     def trace(self, tokens: Sequence[str]):
         """The engine's full ModelTrace for one sentence (B = 1)."""
         tokens = check_tokens(tokens)
-        from .engine import run
+        from birnn_core.engine import run
         with _BlasThreads():
             return run(self.model, self.inputs(tokens), tokens=list(tokens))
 
     def logits_batch(self, batch: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
         """Logits (B, T, 17) and lengths for a batch of token lists (padding rows are zero)."""
-        from .engine import run
+        from birnn_core.engine import run
         X, lengths = self.batch_inputs([check_tokens(s) for s in batch])
         with _BlasThreads():
             tr = run(self.model, X, lengths)
@@ -492,7 +492,7 @@ class Tagger:
         """Same logits as :meth:`logits_batch` without recording the trace (see _FastStack)."""
         X, lengths = self.batch_inputs([check_tokens(s) for s in batch])
         if self._fast is None:
-            from .engine import run
+            from birnn_core.engine import run
             return run(self.model, X, lengths).logits, lengths
         return self._fast.logits(X, lengths), lengths
 
@@ -682,7 +682,7 @@ def load_tagger(assets_dir: str | Path, direction: str) -> Tagger:
     missing = [p.name for p in paths if not p.exists()]
     if missing:
         raise FileNotFoundError(f"the {direction} tagger is incomplete in {d}: missing {', '.join(missing)} "
-                                f"(train it with python -m birnn_core.train_tagger)")
+                                f"(train it with python -m taggers.train)")
     with np.load(paths[0], allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
     vocab = Vocab.from_json(json.loads(paths[1].read_text(encoding="utf-8")))

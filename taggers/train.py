@@ -2,16 +2,16 @@
 
 This is the only module of the project that imports torch. Example (one seed)::
 
-    python -m birnn_core.train_tagger --data-dir ../shared/data/ud_english_ewt \\
+    python -m taggers.train --data-dir ../shared/data/ud_english_ewt \\
         --direction bi --seed 1 --out /tmp/tagger_runs/bi_s1
 
 then, after three seeds of each direction, pick the best-dev seed of each and write the
 shipped assets with 3-seed means in the model cards::
 
-    python -m birnn_core.train_tagger --ship /tmp/tagger_runs/*_s* --out assets/tagger
+    python -m taggers.train --ship /tmp/tagger_runs/*_s* --out assets/tagger
 
 Each run directory holds ``model.npz`` (all weights, float16, loaded with allow_pickle=False),
-``vocab.json`` and ``card.json``. Token features are computed by :mod:`birnn_core.tagger`, so the
+``vocab.json`` and ``card.json``. Token features are computed by :mod:`taggers.tagger`, so the
 NumPy inference reads exactly the inputs the network was trained on.
 """
 from __future__ import annotations
@@ -202,7 +202,7 @@ def count_params(model: TaggerNet) -> dict[str, int]:
 # The command line, as the card records it
 # ---------------------------------------------------------------------------------------------
 
-PROG = "python -m birnn_core.train_tagger"
+PROG = "python -m taggers.train"
 ROOT = Path(__file__).resolve().parents[1]
 PATH_OPTIONS = {"--data-dir", "--out", "--ship"}
 
@@ -521,7 +521,7 @@ def summary_markdown(assets: Path) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m birnn_core.train_tagger", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m taggers.train", description=__doc__.split("\n")[0])
     p.add_argument("--data-dir", default=os.environ.get("EWT_DIR", "../shared/data/ud_english_ewt"),
                    help="folder with *-ud-train/dev/test.conllu (UD English-EWT)")
     p.add_argument("--direction", choices=["uni", "bi"], default="bi")

@@ -79,3 +79,15 @@ def test_tokens_in_a_link_are_shown_as_typed(page, app_server, case):
     assert visible_text(slider.locator("[data-testid=stSliderThumbValue]")) == f"1 · {TOKENS[case][0]}"
     assert page.locator("img[src*='x.invalid'], a[href*='x.invalid']").count() == 0
     assert_page_clean(page)
+
+
+@pytest.mark.parametrize("path", ["/compare", "/shapes"])
+@pytest.mark.parametrize("case", ["markup", "deep nesting", "400 digits", "markdown cell"])
+def test_pages_that_do_not_draw_the_workspace_still_say_why_a_link_failed(page, app_server, path, case):
+    link, message = BAD_LINKS[case]
+    goto(page, app_server, f"{path}?s={link}")
+    warning = page.locator("[data-testid=stAlertContentWarning]").filter(has_text="could not be opened").first
+    expect(warning).to_contain_text(message)
+    expect(page.locator("h1").first).to_be_visible()  # the page itself still works
+    assert page.locator("img[src*='x.invalid']").count() == 0
+    assert_page_clean(page)

@@ -487,3 +487,14 @@ def test_the_classic_keras_gru_is_a_cell_like_the_others(page, app_server):
     expect(page.get_by_text("which nn.GRU cannot express")).to_be_visible()
     expect(page.get_by_role("button", name="PyTorch code")).to_have_count(0)
     assert_page_clean(page)
+
+
+def test_markup_tokens_in_an_imported_file_are_shown_as_typed(page, app_server):
+    ws = seed_ws()
+    ws.tokens = ['<img src=x onerror="window.__pwned=1">', "![i](http://x.invalid/a.png)", "مرحبا"]
+    goto(page, app_server, "/step_by_step")
+    share_panel(page)
+    upload(page, "markup.json", exports.to_json(ws, None).encode())
+    expect(states_table(page).locator("th.tok")).to_have_text(ws.tokens)
+    assert page.locator("img[src*='x.invalid'], a[href*='x.invalid']").count() == 0
+    assert_page_clean(page)

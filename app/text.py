@@ -39,3 +39,9 @@ def markdown(s: str) -> str:
 def html_text(s: str) -> str:
     """``s`` as inert text inside HTML the app builds."""
     return html.escape(str(s), quote=True)
+
+
+def isolate(s: str) -> str:
+    """``s`` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE: right-to-left text (or a
+    stray U+202E override) in a token stays inside the token instead of reversing the text after it."""
+    return f"\u2068{s}\u2069"

@@ -140,3 +140,69 @@ def test_tagger_trace_handed_over_is_drawn():
     assert not at.exception, [e.value for e in at.exception]
     shown = row_nodes(specs(at)[0], "fwd")[:6]  # one column per node, then h_n
     np.testing.assert_allclose(shown, tagger_trace.layers[0].fwd.h[0], rtol=1e-6)
+
+
+def hostile_workspace(tokens: list[str]) -> Workspace:
+    ws = Workspace.from_example(presets.seed_example())
+    ws.tokens = list(tokens)
+    return ws
+
+
+def test_a_token_is_text_in_the_markdown_line_and_plain_in_the_selectbox():
+    from app.text import markdown
+    tokens = ["![i](http://x.invalid/a.png)", "**b** $x$ :red[r]", "<b>b</b>"]
+    at = open_page(hostile_workspace(tokens))
+    focus = at.selectbox(key="diagram_focus")
+    assert focus.options[1:] == [f"t = {k + 1}: {w}" for k, w in enumerate(tokens)]  # plain text there
+    for k, w in enumerate(tokens):
+        focus.set_value(k).run()
+        assert not at.exception
+        line = next(m.value for m in at.markdown if m.value.startswith("**What reaches"))
+        assert f"(“\u2068{markdown(w)}\u2069”)**" in line  # escaped, and its direction isolated
+    diagram, strips = specs(at)
+    assert "&lt;b&gt;b&lt;/b&gt;" in diagram["layout"]["xaxis"]["ticktext"][3]
+
+
+def test_the_handed_over_tagger_label_is_text_in_the_draw_radio():
+    from app.text import markdown
+    at = AppTest.from_file(str(ENTRY), default_timeout=30)
+    at.run()
+    model = presets.random_model("lstm", d=8, h_f=16, h_b=16, q=5, seed=3)
+    tokens = ["![i](http://x.invalid/a.png)", "_a_", "<b>b</b>"]
+    trace = run(model, np.random.default_rng(0).normal(size=(3, 8)), tokens=tokens)
+    label = "bi tagger on “" + " ".join(tokens) + "”"
+    at.session_state["inspect"] = {"label": label, "trace": trace}
+    at.session_state["diagram_source"] = "tagger"
+    at.switch_page("views/diagram.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    draw = at.radio(key="diagram_source")
+    assert draw.options == ["the Step by step model", f"the trained tagger: \u2068{markdown(label)}\u2069"]
+    assert draw.value == "tagger"
+    draw.set_value("workspace").run()
+    assert not at.exception
+    ticks = specs(at)[0]["layout"]["xaxis"]["ticktext"]
+    assert [t.split("<br>")[1] for t in ticks[1:4]] == ["\u2068I\u2069", "\u2068love\u2069", "\u2068AI\u2069"]
+
+
+def test_a_broken_share_link_says_so_on_this_page():
+    at = AppTest.from_file(str(ENTRY), default_timeout=60)
+    at.query_params["s"] = "1.not-a-state"
+    at.run()
+    at.switch_page("views/diagram.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert sum("shared link could not be opened" in w.value for w in at.warning) == 1  # said once
+    assert len(specs(at)) == 2  # the seed example is drawn instead
+
+
+def test_the_step_and_the_chosen_token_survive_a_change_of_order():
+    at = open_page()
+    at.selectbox(key="diagram_focus").set_value(2).run()
+    at.radio(key="diagram_order").set_value("parallel").run()
+    assert at.select_slider(key="diagram_step").value == 3  # step 7 does not exist any more: the last, merge
+    at.button(key="diagram_back").click().run()
+    assert at.select_slider(key="diagram_step").value == 2  # →3 ←1
+    at.radio(key="diagram_order").set_value("sequential").run()
+    assert not at.exception
+    assert at.select_slider(key="diagram_step").value == 2  # the same step number: →3
+    assert at.selectbox(key="diagram_focus").value == 2
+    assert specs(at)[0]["layout"]["sliders"][0]["active"] == 2

@@ -98,7 +98,8 @@ def test_columns_and_rows_follow_the_seed_drawing():
     assert centres("fwd") == [1, 2, 3, 4]      # h_n[0] on the right
     assert centres("bwd") == [0, 1, 2, 3]      # h_n[1] on the left
     ticks = dict(zip(fig.layout.xaxis.tickvals, fig.layout.xaxis.ticktext))
-    assert ticks[0] == "h_n[1]" and ticks[4] == "h_n[0]" and ticks[2].endswith("love")
+    assert ticks[0] == "h_n[1]" and ticks[4] == "h_n[0]"
+    assert ticks[2] == "x<sub>2</sub><br>\u2068love\u2069"  # the token, isolated (see isolate())
 
 
 def test_large_vectors_are_strips_without_numbers():
@@ -265,3 +266,48 @@ def test_final_state_rows_map_pytorch_and_keras():
     np.testing.assert_array_equal(keras[0].values, lt.fwd.h[0, 2])
     np.testing.assert_array_equal(keras[1].values, lt.bwd.h[0, 0])
     np.testing.assert_array_equal(keras[2].values, np.concatenate([lt.fwd.h[0, 2], lt.bwd.h[0, 0]]))
+
+
+# ---------------------------------------------------------------- user text is text
+
+HOSTILE = ['<span style="font-size:90px">BIG</span>', "<img src=x onerror=window.__pwned=1>",
+           "a & b <br> c", "\u202eabc"]
+
+
+def spec_strings(spec) -> list[str]:
+    """Every string anywhere in a figure's JSON (data, layout, frames)."""
+    if isinstance(spec, str):
+        return [spec]
+    if isinstance(spec, dict):
+        return [s for v in spec.values() for s in spec_strings(v)]
+    if isinstance(spec, (list, tuple)):
+        return [s for v in spec for s in spec_strings(v)]
+    return []
+
+
+@pytest.mark.parametrize("order", [SEQUENTIAL, PARALLEL])
+def test_tokens_reach_every_plotly_label_escaped(order):
+    """Ticks, hover, step captions, legend names and the strips' ticks show a token as typed:
+    Plotly's markup (<span style>, <b>, <br>) in a token is escaped, and its text direction is
+    isolated (FSI ... PDI) so a U+202E override cannot reverse the label around it."""
+    tr = run(presets.seed_example().model, np.ones((4, 3)) * 0.1, tokens=HOSTILE)
+    figs = [arrows_figure(tr, order=order, step=0, focus=k).to_dict() for k in range(4)]
+    figs.append(merge_figure(tr).to_dict())
+    texts = [s for f in figs for s in spec_strings(f)]
+    for raw in HOSTILE[:3]:
+        assert not any(raw in s for s in texts), raw  # markup never reaches Plotly unescaped
+    escaped = ["\u2068&lt;span style=\"font-size:90px\"&gt;BIG&lt;/span&gt;\u2069",
+               "\u2068&lt;img src=x onerror=window.__pwned=1&gt;\u2069", "\u2068a &amp; b &lt;br&gt; c\u2069",
+               "\u2068\u202eabc\u2069"]
+    fig = figs[0]
+    ticks = fig["layout"]["xaxis"]["ticktext"]
+    hover = [s for t in fig["data"] if t.get("name", "").endswith("vectors") for s in t["text"]]
+    captions = [fr["data"][CAPTION_I]["text"][0] for f in figs[:4] for fr in f["frames"]]
+    legend = [t["name"] for f in figs[:4] for t in f["data"] if t.get("showlegend")]
+    strips = figs[4]["layout"]["yaxis"]["ticktext"]
+    for k, esc in enumerate(escaped):
+        assert ticks[k + 1] == f"x<sub>{k + 1}</sub><br>{esc}"
+        assert sum(esc in h for h in hover) == 4  # x_t, h_t forward, h_t backward, y_t
+        assert any(esc in c for c in captions)
+        assert any(esc in n for n in legend)
+        assert strips[k] == f"{k + 1} · {esc}"

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from app.text import isolate, plotly
 from birnn_core import DirectionTrace, LayerTrace, ModelTrace, num
 from birnn_core.explain import ACT_SYMBOL
 
@@ -108,7 +109,8 @@ class Row:
 
 @dataclass
 class Layout:
-    """What the diagram of one sequence of one layer shows."""
+    """What the diagram of one sequence of one layer shows. ``tokens`` are escaped for Plotly
+    (app.text.plotly): every label, hover text, caption and tick that shows a token reads them."""
 
     T: int
     tokens: list[str]
@@ -130,7 +132,9 @@ def _layout(trace: ModelTrace, layer: int, b: int, tokens: list[str] | None) -> 
     lt = trace.layers[layer]
     T = int(trace.lengths[b])
     toks = list(tokens if tokens is not None else trace.tokens or [])
-    toks = [str(toks[i]) if i < len(toks) else f"x{i + 1}" for i in range(T)]
+    # User text is text: a token like <b>x</b> is shown as typed, never as Plotly markup, and its
+    # direction (an Arabic word, a U+202E override) does not spill into the labels around it.
+    toks = [plotly(isolate(toks[i])) if i < len(toks) else f"x{i + 1}" for i in range(T)]
     fwd, bwd = lt.fwd, lt.bwd
     X = fwd.x[b, :T]
     hf = fwd.h[b, :T]

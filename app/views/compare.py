@@ -9,7 +9,7 @@ import streamlit as st
 from taggers import tagger as tg
 
 from app.figures.heatmaps import states_heatmap
-from app.text import html_text, markdown, plotly
+from app.text import html_text, isolate, markdown, plotly
 
 TEXT_KEY = "compare_text"
 MAX_CHARS = 4000
@@ -53,11 +53,6 @@ def visible(token: str) -> str:
     """A token for display: control characters as their visible pictures (U+2400 block), the
     rest as typed. Display only: the text box keeps exactly what was typed."""
     return str(token).translate(_CONTROL_PICTURES)
-
-
-def _isolated(token: str) -> str:
-    """A token between Unicode isolates, so a right-to-left word does not reorder its neighbours."""
-    return "\u2068" + token + "\u2069"
 
 
 # ---------------------------------------------------------------- pure helpers (no Streamlit)
@@ -214,7 +209,7 @@ def _render_comparison(uni: tg.Tagger, bi: tg.Tagger, text: str) -> None:
     except tg.TaggerInputError as e:
         st.warning(f"Cannot tag this text: {markdown(str(e))}.")
         return
-    st.caption("Tokens: " + " · ".join(_isolated(markdown(visible(t))) for t in tokens))
+    st.caption("Tokens: " + " · ".join(isolate(markdown(visible(t))) for t in tokens))
     st.html(tags_html(cmp))
     n = len(cmp.disagreements)
     st.markdown(f"**{n} disagreement{'s' if n != 1 else ''}** out of {len(tokens)} tokens "
@@ -235,7 +230,7 @@ def _render_comparison(uni: tg.Tagger, bi: tg.Tagger, text: str) -> None:
                    "made the difference.")
         shown = [visible(t) for t in tokens]
         st.markdown("\n".join(
-            f"- **{_isolated(markdown(shown[i]))}** (token {i + 1}): uni {cmp.uni_tags[i]}, bi "
+            f"- **{isolate(markdown(shown[i]))}** (token {i + 1}): uni {cmp.uni_tags[i]}, bi "
             f"{cmp.bi_tags[i]}. {markdown(occ.summary(shown))}" for i, occ in cmp.explanations.items()))
         if n > len(cmp.explanations):
             st.caption(f"Explained the first {len(cmp.explanations)} of {n} disagreements.")

@@ -11,11 +11,13 @@ import streamlit as st
 from app.figures.diagram import (PARALLEL, SEQUENTIAL, arrows_figure, diagram_steps, final_state_rows,
                                  merge_figure)
 from app.state import compute
+from app.text import isolate, markdown
 from birnn_core import explain_latex, num
 
 ORDERS = {SEQUENTIAL: "Forward sweep, then backward", PARALLEL: "Both directions at once"}
 LATEX_MAX_UNITS = 8  # st.latex of a step only while its matrices stay readable
 CHART_CONFIG = {"displayModeBar": False}
+NO_FOCUS = -1  # the "(none)" option (a None value would make the selectbox show no choice at all)
 
 
 def vector_text(v) -> str:
@@ -27,11 +29,14 @@ def vector_text(v) -> str:
 
 
 def final_state_markdown(rows) -> str:
+    """The output-versus-final-state map as a markdown table: code in code spans, every other cell
+    escaped (app.text.markdown), so no cell can turn into markup or split the table."""
     lines = ["| | expression | what it is | values | equals | |", "|---|---|---|---|---|---|"]
+    code = lambda s: f"`{s}`" if s and "`" not in s and "|" not in s else markdown(s)
     for r in rows:
         mark = "" if r.same is None else ("✓ equal" if r.same else "✗ different")
-        lines.append(f"| {r.framework} | `{r.expression}` | {r.meaning} | `{vector_text(r.values)}` | "
-                     f"{('`' + r.same_as + '`') if r.same_as else ''} | {mark} |")
+        lines.append(f"| {markdown(r.framework)} | {code(r.expression)} | {markdown(r.meaning)} | "
+                     f"{code(vector_text(r.values))} | {code(r.same_as)} | {mark} |")
     return "\n".join(lines)
 
 
@@ -49,95 +54,96 @@ source = "workspace"
 if inspected is not None:
     # the taggers page sets "diagram_source" to "tagger" when it hands a sentence over
     source = st.radio("Draw", ["workspace", "tagger"], horizontal=True, key="diagram_source",
-                      format_func={"workspace": "the Step by step model",
-                                   "tagger": f"the trained tagger: {inspected['label']}"}.get)
+                      format_func={"workspace": "the Step by step model",  # radio options render markdown
+                                   "tagger": f"the trained tagger: {markdown(isolate(inspected['label']))}"}.get)
 if source == "tagger":
     trace = inspected["trace"]
     st.caption("The real model's hidden states (h is large, so nodes are heatmap strips; hover for values).")
 else:
     comp = compute()
     if comp.error:
-        st.error(comp.error + ("  The diagram below shows the last valid values." if comp.shown is not None else ""))
+        st.error(markdown(comp.error)
+                 + ("  The diagram below shows the last valid values." if comp.shown is not None else ""))
     trace = comp.shown
 if trace is None:
     st.info("Nothing to draw yet: fix the input on the Step by step page.")
     st.stop()
 
-try:
-    tokens = list(trace.tokens)
-    T = int(trace.lengths[0])
-    layer = len(trace.layers) - 1
-    bidirectional = trace.layers[layer].bwd is not None
+T = int(trace.lengths[0])
+tokens = [str(w) for w in (trace.tokens or [])][:T]
+tokens += [f"x{i + 1}" for i in range(len(tokens), T)]  # a trace without words: x1, x2, …
+layer = len(trace.layers) - 1
+bidirectional = trace.layers[layer].bwd is not None
 
-    c1, c2 = st.columns([2, 3])
-    order = c1.radio("Animation order", list(ORDERS), format_func=ORDERS.get, key="diagram_order",
-                     horizontal=True, disabled=not bidirectional)
-    focus_options = [None] + list(range(T))
-    if st.session_state.get("diagram_focus") not in focus_options:
-        st.session_state["diagram_focus"] = None
-    focus = c2.selectbox("Show what reaches h_t for token", focus_options, key="diagram_focus",
-                         format_func=lambda i: "(none)" if i is None else f"t = {i + 1}: {tokens[i] if i < len(tokens) else ''}")
+c1, c2 = st.columns([2, 3])
+order = c1.radio("Animation order", list(ORDERS), format_func=ORDERS.get, key="diagram_order",
+                 horizontal=True, disabled=not bidirectional)
+# A widget whose options change (another sentence length, another order) is a new widget to
+# Streamlit, which would start it on its first option: write the kept value back every run.
+focus_options = [NO_FOCUS] + list(range(T))
+kept = st.session_state.get("diagram_focus", NO_FOCUS)
+st.session_state["diagram_focus"] = kept if kept in focus_options else NO_FOCUS
+focus = c2.selectbox("Show what reaches h_t for token", focus_options, key="diagram_focus",
+                     format_func=lambda i: "(none)" if i == NO_FOCUS else f"t = {i + 1}: {tokens[i]}")  # plain text
+focus = None if focus == NO_FOCUS else focus
 
-    steps = diagram_steps(trace, layer, 0, order)
-    n = len(steps)
-    if not 0 <= st.session_state.get("diagram_step", n - 1) < n:
-        st.session_state["diagram_step"] = n - 1  # the sentence got shorter: show the last step
-    st.session_state.setdefault("diagram_step", n - 1)
-    s1, s2, s3 = st.columns([1, 8, 1], vertical_alignment="bottom")
-    s1.button("◀ Step", key="diagram_back", on_click=shift_step, args=(-1, n), use_container_width=True,
-              help="The previous step (the equation below follows it)")
-    step = s2.select_slider("Step", options=list(range(n)), key="diagram_step",
-                            format_func=lambda k: f"{k + 1}: {steps[k].label()}")
-    s3.button("Step ▶", key="diagram_next", on_click=shift_step, args=(1, n), use_container_width=True,
-              help="The next step")
+steps = diagram_steps(trace, layer, 0, order)
+n = len(steps)
+kept = st.session_state.get("diagram_step", n - 1)
+# the same step number after a change of order; the last step when there are fewer steps now
+st.session_state["diagram_step"] = kept if isinstance(kept, int) and 0 <= kept < n else n - 1
+s1, s2, s3 = st.columns([1, 8, 1], vertical_alignment="bottom")
+s1.button("◀ Step", key="diagram_back", on_click=shift_step, args=(-1, n), use_container_width=True,
+          help="The previous step (the equation below follows it)")
+step = s2.select_slider("Step", options=list(range(n)), key="diagram_step",
+                        format_func=lambda k: f"{k + 1}: {steps[k].label()}")
+s3.button("Step ▶", key="diagram_next", on_click=shift_step, args=(1, n), use_container_width=True,
+          help="The next step")
 
-    fig = arrows_figure(trace, tokens, layer=layer, order=order, step=step, focus=focus)
-    st.plotly_chart(fig, theme=None, key="diagram_chart", config=CHART_CONFIG)
-    st.caption("▶ Play animates in the browser (the slider scrubs); ◀ Step / Step ▶ above move the step "
-               "whose equation is written out below. Hover a node for its whole vector; faded nodes are "
-               "not computed yet at that step.")
+fig = arrows_figure(trace, tokens, layer=layer, order=order, step=step, focus=focus)
+st.plotly_chart(fig, theme=None, key="diagram_chart", config=CHART_CONFIG)
+st.caption("▶ Play animates in the browser (the slider scrubs); ◀ Step / Step ▶ above move the step "
+           "whose equation is written out below. Hover a node for its whole vector; faded nodes are "
+           "not computed yet at that step.")
 
-    if focus is not None:
-        t = focus + 1
-        st.markdown(
-            f"**What reaches t = {t} (“{tokens[focus]}”)**: the forward state h_{t}^(fwd) has read "
-            f"x_1..x_{t} (blue boxes); the backward state h_{t}^(bwd) has read x_{t}..x_{T} (orange); "
-            f"the merged vector m_{t} sees all {T} tokens (purple).")
-
-    current = steps[step]
-    lt = trace.layers[layer]
-    with st.expander(f"The equation of step {step + 1} ({current.label()}) in full", expanded=T <= 8):
-        if current.kind == "merge":
-            st.markdown("Every state is known: the merged vectors and the outputs are formed at every t "
-                        "(see the strips below).")
-        for tr, t in ((lt.fwd, current.t_fwd), (lt.bwd, current.t_bwd)):
-            if t is None or tr is None:
-                continue
-            if tr.hidden_size <= LATEX_MAX_UNITS and tr.x.shape[-1] <= LATEX_MAX_UNITS:
-                st.latex(r"\begin{aligned}" + r" \\ ".join("&" + line for line in explain_latex(tr, t))
-                         + r"\end{aligned}")
-            else:
-                st.markdown(f"{tr.name}, t = {t + 1}: h = {vector_text(tr.h[0, t])} "
-                            f"({tr.hidden_size} units; hover the node in the diagram for all of them)")
-
-    st.subheader("The merged vectors")
-    merge = lt.merge if bidirectional else "forward only"
-    st.caption({"concat": "concat: for every t, m_t = [h_t^(fwd) ; h_t^(bwd)]: the first half came from "
-                          "the forward direction, the second from the backward one.",
-                "sum": "sum: m_t = h_t^(fwd) + h_t^(bwd), unit by unit.",
-                "mul": "mul: m_t = h_t^(fwd) ⊙ h_t^(bwd), unit by unit.",
-                "ave": "ave: m_t = (h_t^(fwd) + h_t^(bwd)) / 2, unit by unit.",
-                "none": "none: both sequences are returned as they are, [h^(fwd), h^(bwd)]."}.get(
-        merge, "A unidirectional layer: the output is h_t^(fwd)."))
-    st.plotly_chart(merge_figure(trace, tokens, layer=layer), theme=None, key="diagram_merge_chart",
-                    config=CHART_CONFIG)
-
-    st.subheader("Output versus final state")
+if focus is not None:
+    t = focus + 1
     st.markdown(
-        "The output at t is merge(h_t^(fwd), h_t^(bwd)); the final state is **(h_T^(fwd), h_1^(bwd))**: "
-        "each direction's *last computed* state, which for the backward direction sits at the **first** "
-        "token. So `h_n[1]` is `output[:, 0, H:]`, not `output[:, -1, H:]`.")
-    st.markdown(final_state_markdown(final_state_rows(trace, layer)))
-except Exception as e:  # a drawing bug must not put a traceback on the page
-    st.error(f"The diagram could not be drawn for this input ({type(e).__name__}: {e}). "
-             "The Step by step page still shows every number.")
+        f"**What reaches t = {t} (“{markdown(isolate(tokens[focus]))}”)**: the forward state h_{t}^(fwd) has read "
+        f"x_1..x_{t} (blue boxes); the backward state h_{t}^(bwd) has read x_{t}..x_{T} (orange); "
+        f"the merged vector m_{t} sees all {T} tokens (purple).")
+
+current = steps[step]
+lt = trace.layers[layer]
+with st.expander(f"The equation of step {step + 1} ({current.label()}) in full", expanded=T <= 8):
+    if current.kind == "merge":
+        st.markdown("Every state is known: the merged vectors and the outputs are formed at every t "
+                    "(see the strips below).")
+    for tr, t in ((lt.fwd, current.t_fwd), (lt.bwd, current.t_bwd)):
+        if t is None or tr is None:
+            continue
+        if tr.hidden_size <= LATEX_MAX_UNITS and tr.x.shape[-1] <= LATEX_MAX_UNITS:
+            st.latex(r"\begin{aligned}" + r" \\ ".join("&" + line for line in explain_latex(tr, t))
+                     + r"\end{aligned}")
+        else:
+            st.markdown(f"{tr.name}, t = {t + 1}: h = {vector_text(tr.h[0, t])} "
+                        f"({tr.hidden_size} units; hover the node in the diagram for all of them)")
+
+st.subheader("The merged vectors")
+merge = lt.merge if bidirectional else "forward only"
+st.caption({"concat": "concat: for every t, m_t = [h_t^(fwd) ; h_t^(bwd)]: the first half came from "
+                      "the forward direction, the second from the backward one.",
+            "sum": "sum: m_t = h_t^(fwd) + h_t^(bwd), unit by unit.",
+            "mul": "mul: m_t = h_t^(fwd) ⊙ h_t^(bwd), unit by unit.",
+            "ave": "ave: m_t = (h_t^(fwd) + h_t^(bwd)) / 2, unit by unit.",
+            "none": "none: both sequences are returned as they are, [h^(fwd), h^(bwd)]."}.get(
+    merge, "A unidirectional layer: the output is h_t^(fwd)."))
+st.plotly_chart(merge_figure(trace, tokens, layer=layer), theme=None, key="diagram_merge_chart",
+                config=CHART_CONFIG)
+
+st.subheader("Output versus final state")
+st.markdown(
+    "The output at t is merge(h_t^(fwd), h_t^(bwd)); the final state is **(h_T^(fwd), h_1^(bwd))**: "
+    "each direction's *last computed* state, which for the backward direction sits at the **first** "
+    "token. So `h_n[1]` is `output[:, 0, H:]`, not `output[:, -1, H:]`.")
+st.markdown(final_state_markdown(final_state_rows(trace, layer)))

@@ -113,20 +113,21 @@ def keras_cell(layer: str, config: dict | None = None) -> str:
                           f"{', '.join(known)}.", field="cell")
 
 
+def _by_keras_name(entries, name, what: str, field: str) -> str:
+    """The name of the registered entry (activation or merge mode) that Keras calls ``name``."""
+    for entry in entries:
+        if entry.keras == name:
+            return entry.name
+    raise ValidationError(f"Keras {what} {name!r} has no registered counterpart: choose one of "
+                          f"{', '.join(repr(e.keras) for e in entries)}.", field=field)
+
+
 def _keras_activation(name) -> str:
-    for act in activations():
-        if act.keras == name:
-            return act.name
-    raise ValidationError(f"Keras activation {name!r} has no registered counterpart: choose one of "
-                          f"{', '.join(a.keras for a in activations() if a.keras)}.", field="activation")
+    return _by_keras_name(activations(), name, "activation", "activation")
 
 
 def _keras_merge(mode) -> str:
-    for m in merges():
-        if m.keras == mode:
-            return m.name
-    raise ValidationError(f"Keras merge_mode {mode!r} has no registered counterpart: choose one of "
-                          f"{', '.join(repr(m.keras) for m in merges())}.", field="merge")
+    return _by_keras_name(merges(), mode, "merge_mode", "merge")
 
 
 def layer_from_keras(layer) -> LayerParams:

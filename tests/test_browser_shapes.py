@@ -78,14 +78,17 @@ def number_input(page, label: str, nth: int = 0):
     return page.get_by_label(label, exact=True).nth(nth)
 
 
-def type_number(page, label: str, text: str, nth: int = 0) -> None:
+def retype(page, box, text: str) -> None:
     """Clear the box, type ``text`` key by key as a person does, press Enter, wait for the rerun."""
-    box = number_input(page, label, nth)
     box.click()
     box.fill("")
     box.press_sequentially(text)
     box.press("Enter")
     wait_for_app(page)
+
+
+def type_number(page, label: str, text: str, nth: int = 0) -> None:
+    retype(page, number_input(page, label, nth), text)
 
 
 def toggle(page, label: str) -> None:
@@ -422,7 +425,7 @@ def test_regularizer_strengths_change_the_penalty(page, app_server):
     expect(total).to_contain_text(f"Total penalty: {DEFAULT_PENALTY}")
     # l2 of the kernel (column 1): 0.5
     kernel_l2 = column(page, "kernel_regularizer (W)").get_by_label("l2", exact=True)
-    retry(lambda: (kernel_l2.fill(""), kernel_l2.press_sequentially("0.5"), kernel_l2.press("Enter")),
+    retry(lambda: retype(page, kernel_l2, "0.5"),
           lambda: expect(total).to_contain_text(
               seed_penalty(("L2", 0.01, 0.5), ("L2", 0.01, 0.01), ("none", 0.01, 0.01))), page=page)
     expect(code_blocks(page).filter(has_text="kernel_regularizer=").first).to_contain_text(
@@ -432,33 +435,24 @@ def test_regularizer_strengths_change_the_penalty(page, app_server):
     choose(page, "bias_regularizer (b)", "L1")
     bias_l1 = column(page, "bias_regularizer (b)").get_by_label("l1", exact=True)
     expect(bias_l1).to_be_enabled()
-    retry(lambda: (bias_l1.fill(""), bias_l1.press_sequentially("2"), bias_l1.press("Enter")),
+    retry(lambda: retype(page, bias_l1, "2"),
           lambda: expect(total).to_contain_text(
               seed_penalty(("L2", 0.01, 0.5), ("L2", 0.01, 0.01), ("L1", 2.0, 0.01))), page=page)
     wait_for_app(page)
 
     # out of range: a message in the box, the penalty keeps the last good value
     good = seed_penalty(("L2", 0.01, 0.5), ("L2", 0.01, 0.01), ("L1", 2.0, 0.01))
-    bias_l1.fill("")
-    bias_l1.press_sequentially("11")
-    bias_l1.press("Enter")
-    wait_for_app(page)
+    retype(page, bias_l1, "11")
     expect(column(page, "bias_regularizer (b)").get_by_text(
         re.compile("Number is outside the allowed range. Please enter a value between 0(.0+)? and 10"))).to_be_visible()
     expect(total).to_contain_text(good)
-    bias_l1.fill("")
-    bias_l1.press_sequentially("-1")
-    bias_l1.press("Enter")
-    wait_for_app(page)
+    retype(page, bias_l1, "-1")
     expect(column(page, "bias_regularizer (b)").get_by_text(
         re.compile("Number is outside the allowed range"))).to_be_visible()
     expect(total).to_contain_text(good)
 
     # not a number: the box is empty on Enter and goes back to its default, 0.01
-    kernel_l2.fill("")
-    kernel_l2.press_sequentially("abc")
-    kernel_l2.press("Enter")
-    wait_for_app(page)
+    retype(page, kernel_l2, "abc")
     expect(kernel_l2).to_have_value("0.0100")
     expect(total).to_contain_text(seed_penalty(("L2", 0.01, 0.01), ("L2", 0.01, 0.01), ("L1", 2.0, 0.01)))
     assert_page_clean(page)

@@ -34,7 +34,7 @@ CONTROLS = [
     (V, "Nudge one number", "test_nudge_one_number"),
     (V, "Number to change", "test_nudge_one_number"),
     (V, "number_input(symbol)", "test_nudge_one_number"),
-    (V, "Time step t", "test_time_step_slider_writes_out_that_step"),
+    (V, "Time step t", "test_time_step_slider_writes_out_that_step"),  # and test_a_shorter_sentence_moves_the_step_to_its_last_token
     (V, "Check the seed: its printed values beside the exact ones", "test_seed_check_panel"),
     (V, "Share and export (the address bar already holds the share link)", "test_downloads_hold_the_page_state"),
     (V, "JSON (parameters + trace)", "test_downloads_hold_the_page_state"),
@@ -450,8 +450,8 @@ def test_a_file_over_the_size_limit_is_refused_by_the_uploader(page, app_server)
     goto(page, app_server, "/step_by_step")
     share_panel(page)
     upload(page, "huge.json", b" " * (3 * 1024 * 1024))
-    expect(page.locator("[data-testid=stFileUploader]")).to_contain_text("2")  # "exceeds the 2MB limit"
-    expect(page.locator("[data-testid=stFileUploader]")).to_contain_text("MB")
+    expect(page.locator("[data-testid=stFileUploader]")).to_contain_text(
+        re.compile(r"File must be 2(\.0)? ?MB or smaller"))
     expect(first_state(page)).to_have_text("0.327")
     assert_page_clean(page)
 
@@ -497,4 +497,19 @@ def test_markup_tokens_in_an_imported_file_are_shown_as_typed(page, app_server):
     upload(page, "markup.json", exports.to_json(ws, None).encode())
     expect(states_table(page).locator("th.tok")).to_have_text(ws.tokens)
     assert page.locator("img[src*='x.invalid'], a[href*='x.invalid']").count() == 0
+    assert_page_clean(page)
+
+
+def test_a_shorter_sentence_moves_the_step_to_its_last_token(page, app_server):
+    goto(page, app_server, "/step_by_step")
+    slider = page.locator("[data-testid=stSlider]", has_text="Time step t").get_by_role("slider")
+    retry(lambda: (slider.focus(), slider.press("End")),
+          lambda: expect(slider).to_have_attribute("aria-valuetext", "3 · AI", timeout=5_000), page=page)
+    wait_for_app(page)
+    box = sentence_box(page)
+    box.fill("hello world")
+    box.press("Enter")
+    wait_for_app(page)
+    expect(slider).to_have_attribute("aria-valuetext", "2 · world")
+    expect(states_table(page).locator("tr.sel th.tok")).to_have_text("world")
     assert_page_clean(page)

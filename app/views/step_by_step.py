@@ -6,14 +6,14 @@ import time
 import numpy as np
 import streamlit as st
 
-from birnn_core import ACTIVATIONS, CELL_NAMES, GATES, get_cell, HEAD_ACTIVATIONS, MERGE_MODES, ValidationError, num, presets
+from birnn_core import (ACTIVATIONS, CELL_NAMES, GATES, HEAD_ACTIVATIONS, MERGE_MODES, ValidationError, get_cell, num,
+                        presets)
 from birnn_core.explain import equations_html, explain_html, state_update_lines
 
-from app import exports
+from app import exports, text
 from app.state import compute, get_workspace, log_rerun_ms, set_workspace
 from app.tables import (CellError, blocks_frame, embeddings_frame, parse_blocks, parse_embeddings, row_labels,
                         states_html)
-from app import text
 from app.workspace import MAX_CLASSES, MAX_DIM, MAX_TOKENS, Workspace, token_problem
 
 PRESETS = presets.all_presets()
@@ -200,26 +200,31 @@ def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str]]:
     return new, errors
 
 
-def nudge_targets(ws: Workspace) -> dict[str, tuple[str, tuple]]:
-    """Every editable number: label -> (workspace array path, index)."""
+def nudge_targets(ws: Workspace) -> dict[str, tuple[str, tuple, str]]:
+    """Every editable number: option label -> (workspace array path, index, symbol such as x_1[2]).
+
+    An embedding's option label adds its token to the symbol; the symbol alone labels the input."""
     out = {}
+
+    def add(symbol: str, path: str, index: tuple, label: str | None = None) -> None:
+        out[label or symbol] = (path, index, symbol)
+
     for t, tok in enumerate(ws.tokens):
         for j in range(ws.d):
-            out[f"x_{t + 1}[{j + 1}]  ({tok})"] = ("embeddings", (t, j))
+            add(f"x_{t + 1}[{j + 1}]", "embeddings", (t, j), f"x_{t + 1}[{j + 1}]  ({tok})")
     dirs = [("f", "fwd")] + ([("b", "bwd")] if ws.bidirectional and not ws.tie else [])
-    rows = {s: row_labels(ws.cell, getattr(ws, d).hidden_size) for s, d in dirs}
     for s, d in dirs:
         p = getattr(ws, d)
-        for i, r in enumerate(rows[s]):
+        for i, r in enumerate(row_labels(ws.cell, p.hidden_size)):
             for j in range(ws.d):
-                out[f"W_{s}[{r}][{j + 1}]"] = (f"{d}.W", (i, j))
+                add(f"W_{s}[{r}][{j + 1}]", f"{d}.W", (i, j))
             for j in range(p.hidden_size):
-                out[f"U_{s}[{r}][{j + 1}]"] = (f"{d}.U", (i, j))
-            out[f"b_{s}[{r}]"] = (f"{d}.b", (i,))
+                add(f"U_{s}[{r}][{j + 1}]", f"{d}.U", (i, j))
+            add(f"b_{s}[{r}]", f"{d}.b", (i,))
     for k in range(ws.q):
         for j in range(ws.m):
-            out[f"W_o[{k + 1}][{j + 1}]"] = ("head_W", (k, j))
-        out[f"b_o[{k + 1}]"] = ("head_b", (k,))
+            add(f"W_o[{k + 1}][{j + 1}]", "head_W", (k, j))
+        add(f"b_o[{k + 1}]", "head_b", (k,))
     return out
 
 
@@ -242,9 +247,8 @@ def nudge(ws: Workspace, gen: str) -> None:
     """The fastest editing path: one number input (arrow keys step it by 0.05), no table to redraw."""
     targets = nudge_targets(ws)
     label = st.selectbox("Number to change", list(targets), key=f"nudge_target_{gen}")
-    path, index = targets[label]
+    path, index, symbol = targets[label]
     key = f"nudge_value_{gen}_{label}"
-    symbol = label.split("  (")[0]  # "x_1[2]", without the token: a label holds no user text
     st.number_input(symbol, value=float(_array(ws, path)[index]), step=0.05, format="%.4f", key=key,
                     on_change=_apply_nudge, args=(path, index, key),
                     help="Type a value or use the arrow keys; every value below follows at once.")
@@ -274,11 +278,18 @@ def _differs(a: Workspace, b: Workspace) -> bool:
     return any(not np.array_equal(x, y) for x, y in pairs)
 
 
+def current_step(T: int) -> int:
+    """The step the "Time step t" slider holds, moved to the last token when the sentence got shorter
+    (read before the slider is drawn: the states table above it highlights that row)."""
+    if st.session_state.get("t_slider", 0) >= T:
+        st.session_state["t_slider"] = T - 1
+    return st.session_state.get("t_slider", 0)
+
+
 def step_view(trace, tokens: list[str]) -> None:
     T = len(tokens)
-    t = st.select_slider("Time step t", options=list(range(T)), value=min(st.session_state.get("t", 0), T - 1),
-                         format_func=lambda i: f"{i + 1} · {text.markdown(tokens[i])}", key="t_slider")
-    st.session_state["t"] = t
+    t = st.select_slider("Time step t", options=list(range(T)), key="t_slider",
+                         format_func=lambda i: f"{i + 1} · {text.markdown(tokens[i])}")
     layer = trace.layers[-1]
     for d in layer.directions:
         with st.container(border=True):
@@ -427,8 +438,7 @@ def body() -> None:
     if errors or result.error:
         st.caption("Showing the last valid computation until the problem above is fixed.")
     st.subheader("All hidden states")
-    # the slider below has already taken this run's value: highlight that row, not the last run's
-    selected = st.session_state.get("t_slider", st.session_state.get("t"))
+    selected = current_step(len(trace.tokens))
     st.html(states_html(trace, trace.tokens, st.session_state.get("prev_trace"), selected))
     st.subheader("One step, written out")
     step_view(trace, trace.tokens)

@@ -20,7 +20,7 @@ import html
 import re
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:\"'=^@%?;,/])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_PICTURES = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421}
 _AUTOLINK = re.compile(r"(?i)(?<=h)(?=ttp)|(?<=f)(?=tp)|(?<=w)(?=ww)|(?=@)")
 _WORD_JOINER = "\u2060"
 
@@ -30,9 +30,15 @@ def plotly(s: str) -> str:
     return html.escape(str(s), quote=False)
 
 
+def visible(s: str) -> str:
+    """``s`` for display with each control character as its visible picture (U+2400 block: a tab
+    shows as ␉, a newline as ␊); display only, what was typed is kept as typed."""
+    return str(s).translate(_CONTROL_PICTURES)
+
+
 def markdown(s: str) -> str:
-    """``s`` shown literally inside Streamlit markdown (one line: newlines become spaces)."""
-    s = _CONTROL.sub("\N{REPLACEMENT CHARACTER}", str(s)).replace("\n", " ")
+    """``s`` shown literally inside Streamlit markdown, on one line (control characters visible)."""
+    s = visible(s)
     return _MD_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(_WORD_JOINER, s))
 
 

@@ -155,8 +155,10 @@ class Workspace:
         if str(data.get("v")) != URL_VERSION:
             raise ValidationError(f"This state is version {data.get('v')!r}; this app reads version "
                                   f"{URL_VERSION}.", field="state")
-        values = {f.attr: f.read(data) for f in FIELDS if f.key != "bwd"}
-        values["bwd"] = values["fwd"].copy() if values["tie"] else FIELD["bwd"].read(data)
+        values: dict = {}
+        for f in FIELDS:  # in table order: a derived field reads the fields above it
+            derived = f.derive(values) if f.derive else None
+            values[f.attr] = f.read(data) if derived is None else derived
         ws = cls(**values)
         ws.check_sizes()
         return ws
@@ -365,7 +367,8 @@ _REQUIRED = object()
 class Field:
     """One share-link field: its key in the link, the Workspace attribute it fills, how a value is
     read (raw JSON value, key -> value, or ValidationError) and written, its default when absent
-    (old links keep opening), and when it is written at all."""
+    (old links keep opening), when it is written at all, and (``derive``) the value it takes from
+    the fields above it when it is not written (None: read it)."""
 
     key: str
     attr: str
@@ -373,6 +376,7 @@ class Field:
     encode: Callable[[object], object] = lambda v: v
     default: object = _REQUIRED
     applies: Callable[["Workspace"], bool] = lambda ws: True
+    derive: Callable[[dict], object] | None = None
 
     def read(self, data: dict):
         if self.key not in data:
@@ -395,10 +399,10 @@ FIELDS: list[Field] = [
     Field("tie", "tie", lambda v, k: _bool({k: v}, k, False), default=False),
     Field("bi", "bidirectional", lambda v, k: _bool({k: v}, k, True), default=True),
     Field("fwd", "fwd", lambda v, k: _direction(v, "forward"), _direction_dict),
-    Field("bwd", "bwd", lambda v, k: _direction(v, "backward"), _direction_dict, applies=lambda ws: not ws.tie),
+    Field("bwd", "bwd", lambda v, k: _direction(v, "backward"), _direction_dict, applies=lambda ws: not ws.tie,
+          derive=lambda values: values["fwd"].copy() if values["tie"] else None),
     Field("Wo", "head_W", lambda v, k: _matrix(v, "W_o"), _arr),
     Field("bo", "head_b", lambda v, k: _vector(v, "b_o"), _arr),
     Field("out", "head_activation", _choice_of(HEAD_ACTIVATIONS)),
     Field("preset", "preset", _text, default=""),
 ]
-FIELD = {f.key: f for f in FIELDS}

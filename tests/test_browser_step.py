@@ -61,7 +61,7 @@ def select_cell(page, grid, row: int, col: int, ncols: int) -> None:
 
 
 def edit_cell(page, grid, row: int, col: int, ncols: int, text: str, shows=None, tries: int = 4) -> None:
-    """Type ``text`` into a cell: open its editor with Enter, fill it, commit with Enter.
+    """Type ``text`` into a cell: open its editor with Enter, fill it, commit with Enter ("" : Delete).
 
     A grid that a rerun has just replaced drops the selection or the key press: the whole edit is
     done again (up to ``tries`` times) until the editor opens and, when given, ``shows()`` passes
@@ -70,10 +70,13 @@ def edit_cell(page, grid, row: int, col: int, ncols: int, text: str, shows=None,
 
     def type_it():
         select_cell(page, grid, row, col, ncols)
-        page.keyboard.press("Enter")
-        editor.wait_for(timeout=5_000)
-        editor.fill(text)
-        page.keyboard.press("Enter")
+        if text == "":  # a person clears a cell with Delete (an emptied editor may commit nothing)
+            page.keyboard.press("Delete")
+        else:
+            page.keyboard.press("Enter")
+            editor.wait_for(timeout=5_000)
+            editor.fill(text)
+            page.keyboard.press("Enter")
         wait_for_app(page)
 
     def done():

@@ -9,7 +9,7 @@ import streamlit as st
 from taggers import tagger as tg
 
 from app.figures.heatmaps import states_heatmap
-from app.text import html_text, isolate, markdown, plotly
+from app.text import html_text, isolate, markdown, plotly, visible
 
 TEXT_KEY = "compare_text"
 MAX_CHARS = 4000
@@ -45,15 +45,6 @@ EXAMPLES: list[tuple[str, str, int, str, str]] = [
 # uni says SCONJ (64%), bi says ADP (97%, the expected tag), and bi cut right after 'like' says
 # SCONJ (73%; ADP 23%). tests/test_tagger_page.py checks all three with the shipped weights.
 DEFAULT_EXAMPLE = [label for label, *_ in EXAMPLES].index("like (preposition)")
-
-_CONTROL_PICTURES = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421}
-
-
-def visible(token: str) -> str:
-    """A token for display: control characters as their visible pictures (U+2400 block), the
-    rest as typed. Display only: the text box keeps exactly what was typed."""
-    return str(token).translate(_CONTROL_PICTURES)
-
 
 # ---------------------------------------------------------------- pure helpers (no Streamlit)
 

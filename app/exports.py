@@ -9,6 +9,7 @@ import json
 import numpy as np
 
 from birnn_core import ModelTrace, ValidationError, explain_latex, get_cell, num
+from birnn_core.registry import get_activation, get_head_activation, get_merge
 
 from app.workspace import Workspace, load_json
 
@@ -102,7 +103,7 @@ def pytorch_code(ws: Workspace) -> str:
     act = ws.activation
     lines = ["import torch", "", "torch.set_default_dtype(torch.float64)",
              f"tokens = {ws.tokens!r}", f"X = torch.tensor({L(ws.embeddings)}).unsqueeze(0)  # (1, T, d)", ""]
-    native = not cell.torch.nonlinearity or act in ("tanh", "relu")  # nn.RNN has tanh and relu only
+    native = not cell.torch.nonlinearity or get_activation(act).torch is not None  # nn.RNN: tanh, relu
     dirs = [("f", ws.fwd)] + ([("b", ws.bwd if not ws.tie else ws.fwd)] if ws.bidirectional else [])
     for s, p in dirs:
         lines += [f"W_{s} = torch.tensor({L(p.W)})", f"U_{s} = torch.tensor({L(p.U)})",
@@ -119,8 +120,7 @@ def pytorch_code(ws: Workspace) -> str:
             lines += ["    # the backward direction reads x_T..x_1; flip its outputs back to time order",
                       "    h_bwd = rnn_b(X.flip(1))[0].flip(1)  # (1, T, h_b)"]
     else:
-        phi = {"sigmoid": "torch.sigmoid", "linear": "(lambda a: a)"}[act]
-        lines += [f"phi = {phi}", "",
+        lines += [f"phi = {get_activation(act).torch_fn}", "",
                   "def sweep(W, U, b, b_U, xs):",
                   "    h, out = torch.zeros(U.shape[1]), []",
                   "    for x in xs:",
@@ -130,16 +130,14 @@ def pytorch_code(ws: Workspace) -> str:
                   "h_fwd = sweep(W_f, U_f, b_f, b_Uf, X[0])"]
         if ws.bidirectional:
             lines.append("h_bwd = sweep(W_b, U_b, b_b, b_Ub, X[0].flip(0)).flip(1)")
-    merge = ws.merge if ws.bidirectional else "concat"
     if not ws.bidirectional:
         lines.append("merged = h_fwd")
     else:
-        lines.append({"concat": "merged = torch.cat([h_fwd, h_bwd], dim=-1)", "sum": "merged = h_fwd + h_bwd",
-                      "mul": "merged = h_fwd * h_bwd", "ave": "merged = (h_fwd + h_bwd) / 2",
-                      "none": "merged = torch.cat([h_fwd, h_bwd], dim=-1)  # merge 'none': shown concatenated"}[merge])
+        # merge 'none' keeps two tensors: the head reads them concatenated, as the core does
+        torch_merge = get_merge(ws.merge).torch or get_merge("concat").torch
+        lines.append("merged = " + torch_merge.format(f="h_fwd", b="h_bwd")
+                     + ("" if get_merge(ws.merge).torch else f"  # merge '{ws.merge}': shown concatenated"))
     lines += [f"W_o = torch.tensor({L(ws.head_W)})", f"b_o = torch.tensor({L(ws.head_b)})",
-              "logits = merged @ W_o.T + b_o"]
-    lines.append({"softmax": "y = torch.softmax(logits, dim=-1)", "sigmoid": "y = torch.sigmoid(logits)",
-                  "none": "y = logits"}[ws.head_activation])
+              "logits = merged @ W_o.T + b_o", "y = " + get_head_activation(ws.head_activation).torch.format(z="logits")]
     lines += ["print('h_fwd', h_fwd)", "print('merged', merged)", "print('y', y)"]
     return "\n".join(lines) + "\n"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from birnn_core import (ACTIVATIONS, GATES, HEAD_ACTIVATIONS, MERGE_MODES, DirectionParams, HeadParams,
-                        LayerParams, ModelParams, ValidationError, get_cell, n_blocks,
+                        LayerParams, ModelParams, ValidationError, get_cell, get_merge, n_blocks,
                         validate_model)
 from birnn_core.presets import Example, init_direction
 
@@ -73,7 +73,7 @@ class Workspace:
         """Size of the merged vector the head reads."""
         if not self.bidirectional:
             return self.h_f
-        return self.h_f + self.h_b if self.merge == "concat" else self.h_f
+        return get_merge(self.merge).size(self.h_f, self.h_b)
 
     def model(self) -> ModelParams:
         bwd = (self.fwd if self.tie else self.bwd) if self.bidirectional else None
@@ -112,7 +112,7 @@ class Workspace:
         ws.tie = self.tie if tie is None else tie
         if ws.tie:
             h_b = h_f
-        if ws.bidirectional and ws.merge in ("sum", "mul", "ave") and h_b != h_f:
+        if ws.bidirectional and get_merge(ws.merge).elementwise and h_b != h_f:
             h_b = h_f
             ws.notes.append(f"Merge '{ws.merge}' needs h_b = h_f: h_b set to {h_f}.")
         notes = ws.notes

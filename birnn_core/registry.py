@@ -192,24 +192,28 @@ class Activation:
     derivative: Callable
     torch: str | None = None         # nn.RNN(nonlinearity=...) if PyTorch's SimpleRNN has it
     keras: str | None = None         # Keras' activation= name
+    torch_fn: str = ""               # the function as PyTorch code
 
 
 register_activation(Activation("tanh", "tanh", lambda x, out=None: np.tanh(x, out=out),
-                               lambda x, y: 1.0 - y * y, "tanh", "tanh"))
+                               lambda x, y: 1.0 - y * y, "tanh", "tanh", "torch.tanh"))
 register_activation(Activation("relu", "ReLU", lambda x, out=None: np.maximum(x, 0.0, out=out),
-                               lambda x, y: (np.asarray(x) > 0).astype(np.float64), "relu", "relu"))
-register_activation(Activation("sigmoid", "σ", sigmoid, lambda x, y: y * (1.0 - y), None, "sigmoid"))
+                               lambda x, y: (np.asarray(x) > 0).astype(np.float64), "relu", "relu", "torch.relu"))
+register_activation(Activation("sigmoid", "σ", sigmoid, lambda x, y: y * (1.0 - y), None, "sigmoid",
+                               "torch.sigmoid"))
 register_activation(Activation("linear", "id", _linear, lambda x, y: np.ones_like(np.asarray(x, dtype=np.float64)),
-                               None, "linear"))
+                               None, "linear", "(lambda a: a)"))
 
 
 @dataclass(frozen=True)
 class HeadActivation:
-    """The output layer's g in y_t = g(W_o m_t + b_o): ``fn(logits (..., q)) -> probs``."""
+    """The output layer's g in y_t = g(W_o m_t + b_o): ``fn(logits (..., q)) -> probs``;
+    ``torch``: the same as PyTorch code, "{z}" standing for the logits."""
 
     name: str
     symbol: str
     fn: Callable
+    torch: str = "{z}"
 
 
 def _softmax(z):
@@ -217,18 +221,25 @@ def _softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-register_head_activation(HeadActivation("softmax", "softmax", _softmax))
-register_head_activation(HeadActivation("sigmoid", "σ", lambda z: sigmoid(z)))
-register_head_activation(HeadActivation("none", "id", lambda z: z.copy()))
+register_head_activation(HeadActivation("softmax", "softmax", _softmax, "torch.softmax({z}, dim=-1)"))
+register_head_activation(HeadActivation("sigmoid", "σ", lambda z: sigmoid(z), "torch.sigmoid({z})"))
+register_head_activation(HeadActivation("none", "id", lambda z: z.copy(), "{z}"))
 
 
 # ---------------------------------------------------------------- merge modes
 
+F, B = "{f}", "{b}"  # the two operands in a merge's pattern
+_OPEN, _CLOSE = ("(", "["), (")", "]")
+
+
 @dataclass(frozen=True)
 class Merge:
-    """How h_t^fwd and h_t^bwd combine into m_t. ``fn(h_f, h_b)`` is the one place the formula lives;
-    ``size(h_f, h_b)`` the merged size m; ``elementwise`` merges need h_f == h_b; a merge that is not
-    ``single`` returns both vectors apart (only allowed on the last layer)."""
+    """How h_t^fwd and h_t^bwd combine into m_t. ``fn(h_f, h_b)`` is the one place the formula is
+    computed; ``pattern`` the one place it is written (tokens, with F and B for the operands), which
+    :meth:`text` and :meth:`parts` render; ``size(h_f, h_b)`` the merged size m; ``elementwise``
+    merges need h_f == h_b; a merge that is not ``single`` returns both vectors apart (only allowed
+    on the last layer). ``symbol``: the operator a diagram draws between the two strips;
+    ``torch``: the merge as PyTorch code ("{f}", "{b}": the two tensors; None: no single tensor)."""
 
     name: str
     fn: Callable
@@ -236,16 +247,40 @@ class Merge:
     elementwise: bool = False
     single: bool = True
     keras: str | None = None         # Bidirectional(merge_mode=...); None for 'none'
-    formula: str = ""
+    pattern: tuple[str, ...] = ("(", F, ",", B, ")")
+    symbol: str = ","
+    torch: str | None = None
+
+    def text(self, f: str = "h_f", b: str = "h_b") -> str:
+        """The formula as one line of text, e.g. ``(h_f + h_b) / 2``."""
+        out = ""
+        for tok in self.pattern:
+            piece = f if tok == F else b if tok == B else tok
+            if out and not out.endswith(_OPEN) and tok not in _CLOSE and tok not in (",", ";"):
+                out += " "
+            out += piece
+        return out
+
+    def parts(self, f, b) -> list:
+        """The formula as explain's equation parts (f, b: the operands' parts)."""
+        kind = {"(": ("open",), ")": ("close",), "[": ("text", "["), "]": ("text", "]")}
+        return [f if tok == F else b if tok == B else kind.get(tok, ("op", tok)) for tok in self.pattern]
+
+    @property
+    def formula(self) -> str:
+        return self.text()
 
 
 register_merge(Merge("concat", lambda f, b: np.concatenate([f, b], axis=-1), lambda f, b: f + b,
-                     keras="concat", formula="[h_f; h_b]"))
-register_merge(Merge("sum", lambda f, b: f + b, lambda f, b: f, True, keras="sum", formula="h_f + h_b"))
-register_merge(Merge("mul", lambda f, b: f * b, lambda f, b: f, True, keras="mul", formula="h_f ⊙ h_b"))
-register_merge(Merge("ave", lambda f, b: (f + b) / 2, lambda f, b: f, True, keras="ave", formula="(h_f + h_b) / 2"))
-register_merge(Merge("none", lambda f, b: [f, b], lambda f, b: f + b, single=False, keras=None,
-                     formula="h_f, h_b kept apart"))
+                     keras="concat", pattern=("[", F, ";", B, "]"), symbol=";",
+                     torch="torch.cat([{f}, {b}], dim=-1)"))
+register_merge(Merge("sum", lambda f, b: f + b, lambda f, b: f, True, keras="sum",
+                     pattern=(F, "+", B), symbol="+", torch="{f} + {b}"))
+register_merge(Merge("mul", lambda f, b: f * b, lambda f, b: f, True, keras="mul",
+                     pattern=(F, "⊙", B), symbol="⊙", torch="{f} * {b}"))
+register_merge(Merge("ave", lambda f, b: (f + b) / 2, lambda f, b: f, True, keras="ave",
+                     pattern=("(", F, "+", B, ")", "/ 2"), symbol="avg", torch="({f} + {b}) / 2"))
+register_merge(Merge("none", lambda f, b: [f, b], lambda f, b: f + b, single=False, keras=None))
 
 
 # ---------------------------------------------------------------- cells

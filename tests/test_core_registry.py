@@ -9,6 +9,7 @@ from birnn_core import (ACTIVATIONS, CELL_NAMES, GATES, HEAD_ACTIVATIONS, MERGE_
                         register_cell, register_merge, registry, run, run_layer, step_terms, unregister_activation,
                         unregister_cell, unregister_merge, validate_model)
 from birnn_core.explain import explain_html, state_update_lines, step_equations
+from birnn_core.registry import B, F
 
 CELLS = list(GATES)
 
@@ -186,12 +187,14 @@ def test_a_registered_cell_works_everywhere_then_is_gone():
 
 
 def test_a_registered_merge_and_activation_work_everywhere_then_are_gone():
-    register_merge(Merge("max", np.maximum, lambda f, b: f, elementwise=True, keras=None, formula="max(h_f, h_b)"))
+    register_merge(Merge("max", np.maximum, lambda f, b: f, elementwise=True, keras=None,
+                         pattern=("max(", F, ",", B, ")")))
     register_activation(Activation("softsign", "softsign",
                                    lambda x, out=None: np.divide(x, 1 + np.abs(x), out=out),
                                    lambda x, y: 1 / (1 + np.abs(x)) ** 2))
     try:
         assert "max" in MERGE_MODES and "softsign" in ACTIVATIONS
+        assert registry.get_merge("max").text() == "max(h_f, h_b)"
         model = presets.random_model("rnn", 3, 2, 2, 2, seed=1, merge="max", activation="softsign")
         X = np.random.default_rng(1).normal(size=(4, 3))
         tr = run(model, X)

@@ -14,8 +14,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app.figures.diagram import (ANIMATED, CAPTION_I, HL_BWD_I, HL_FWD_I, PARALLEL, SEQUENTIAL, VEIL_I,  # noqa: E402
-                                 arrows_figure, final_state_rows, merge_figure)
-from birnn_core import presets, run  # noqa: E402
+                                 arrows_figure, final_state_rows, merge_caption, merge_figure)
+from app.text import plotly  # noqa: E402
+from birnn_core import Merge, presets, register_merge, run, state_update_lines, unregister_merge  # noqa: E402
+from birnn_core.registry import B, F  # noqa: E402
 
 
 def seed_trace():
@@ -205,13 +207,15 @@ def test_dependency_boxes_for_a_chosen_token():
 
 # ---------------------------------------------------------------- other shapes of model
 
-@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@pytest.mark.parametrize("cell", ["gru", "lstm", "gru_classic"])
 def test_gated_cells(cell):
     tr = random_trace(5, h=3, cell=cell)
     fig = arrows_figure(tr, step=0)
     np.testing.assert_allclose(node_values(heatmap(fig, "fwd"))[:5], tr.layers[0].fwd.h[0], rtol=1e-6)
     cap = fig.data[CAPTION_I].text[0]
-    assert ("(1 − z)·n" in cap) if cell == "gru" else ("c = f·c<sub>prev</sub>" in cap)
+    fwd = tr.layers[0].fwd
+    assert all(plotly(line) in cap for line in state_update_lines(fwd, 0)), cap
+    assert ("(1 - z)×n" in cap) if cell.startswith("gru") else ("c[1] = f×c_prev + i×g" in cap)
 
 
 def test_unidirectional_and_ragged():
@@ -311,3 +315,17 @@ def test_tokens_reach_every_plotly_label_escaped(order):
         assert any(esc in c for c in captions)
         assert any(esc in n for n in legend)
         assert strips[k] == f"{k + 1} · {esc}"
+
+
+def test_a_registered_merge_is_drawn_and_captioned_from_its_entry():
+    register_merge(Merge("max", np.maximum, lambda f, b: f, elementwise=True, pattern=("max(", F, ",", B, ")"),
+                         symbol="max"))
+    try:
+        model = presets.random_model("rnn", 3, 2, 2, 2, seed=1, merge="max")
+        tr = run(model, np.random.default_rng(1).normal(size=(4, 3)))
+        assert merge_caption("max") == "max: for every t, m_t = max(h_t^(fwd), h_t^(bwd)), unit by unit."
+        fig = merge_figure(tr)
+        assert any(a.text == "<b>max</b>" for a in fig.layout.annotations)
+        np.testing.assert_array_equal(fig.data[0].z[:, -2:], tr.layers[0].merged[0].astype(np.float32))
+    finally:
+        unregister_merge("max")

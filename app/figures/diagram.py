@@ -27,7 +27,8 @@ import plotly.graph_objects as go
 
 from app.text import isolate, plotly
 from birnn_core import DirectionTrace, LayerTrace, ModelTrace, num
-from birnn_core.explain import ACT_SYMBOL
+from birnn_core.explain import ACT_SYMBOL, state_update_lines
+from birnn_core.registry import get_cell, get_merge
 
 FWD, BWD, MERGE, INPUT, OUT = "#1f6fb4", "#e36c0a", "#7b3fa0", "#6b6b6b", "#2e7d32"
 VALUE_SCALE = "PiYG"          # diverging: pink < 0 < green, away from the direction colours
@@ -180,9 +181,7 @@ def _layer_index(trace: ModelTrace, layer: int) -> int:
 
 
 def _merge_formula(mode: str, t: int) -> str:
-    f, b = f"h<sub>{t}</sub><sup>(fwd)</sup>", f"h<sub>{t}</sub><sup>(bwd)</sup>"
-    return {"concat": f"[{f} ; {b}]", "sum": f"{f} + {b}", "mul": f"{f} ⊙ {b}",
-            "ave": f"({f} + {b}) / 2"}.get(mode, f"({f}, {b})")
+    return get_merge(mode).text(f"h<sub>{t}</sub><sup>(fwd)</sup>", f"h<sub>{t}</sub><sup>(bwd)</sup>")
 
 
 def _fmt_vector(v: np.ndarray, per_line: int = 8) -> str:
@@ -358,18 +357,10 @@ def _direction_caption(tr: DirectionTrace, i: int, b: int, token: str, digits: i
                          f"+ b {_paren(bias, digits)}")
             lines.append(f"[{j + 1}]  {act}({terms}) = {act}({d(tr.pre[b, i, j])}) = <b>{d(tr.h[b, i, j])}</b>")
     else:
-        name = "GRU" if tr.cell == "gru" else "LSTM"
-        lines.append(f"{head} = {name} step from {_sub('x', t)} and {hp}   ({tr.name}, t = {t}, “{token}”)")
-        for j in range(min(h, CAPTION_UNITS)):
-            if tr.cell == "gru":
-                z, n = tr.gate("z")[b, i, j], tr.gate("n")[b, i, j]
-                lines.append(f"[{j + 1}]  (1 − z)·n + z·h<sub>prev</sub> = (1 − {d(z)})·{_paren(n, digits)} + "
-                             f"{d(z)}·{_paren(tr.h_prev[b, i, j], digits)} = <b>{d(tr.h[b, i, j])}</b>")
-            else:
-                f_, i_, g, o = (tr.gate(k)[b, i, j] for k in "figo")
-                lines.append(f"[{j + 1}]  c = f·c<sub>prev</sub> + i·g = {d(f_)}·{_paren(tr.c_prev[b, i, j], digits)}"
-                             f" + {d(i_)}·{_paren(g, digits)} = {d(tr.c[b, i, j])};  h = o·tanh(c) = "
-                             f"<b>{d(tr.h[b, i, j])}</b>")
+        cell = get_cell(tr.cell)
+        lines.append(f"{head} = {plotly(cell.display)} step from {_sub('x', t)} and {hp}"
+                     f"   ({tr.name}, t = {t}, “{token}”)")
+        lines += [plotly(line) for line in state_update_lines(tr, i, b, digits)[:CAPTION_UNITS]]
     if h > CAPTION_UNITS:
         lines.append(f"… and {h - CAPTION_UNITS} more units: hover the node for the whole vector")
     return lines
@@ -627,7 +618,17 @@ def diagram_steps(trace: ModelTrace, layer: int = -1, b: int = 0, order: str = S
 
 # ---------------------------------------------------------------- merged vectors
 
-MERGE_SYMBOL = {"sum": "+", "mul": "⊙", "ave": "avg", "none": ","}
+def merge_caption(merge: str | None) -> str:
+    """One line on how m_t is made (``merge`` None: a unidirectional layer)."""
+    if merge is None:
+        return "A unidirectional layer: the output is h_t^(fwd)."
+    m = get_merge(merge)
+    if not m.single:
+        return f"{merge}: both sequences are returned as they are, [h^(fwd), h^(bwd)]."
+    formula = f"{merge}: for every t, m_t = {m.text('h_t^(fwd)', 'h_t^(bwd)')}"
+    if m.elementwise:
+        return formula + ", unit by unit."
+    return formula + ": the first part came from the forward direction, the second from the backward one."
 
 
 def merge_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: int = -1,
@@ -644,7 +645,7 @@ def merge_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: i
     segments = [("fwd", hf, "h<sub>t</sub><sup>(fwd)</sup> forward", FWD)]
     if hb is not None:
         segments.append(("bwd", hb, "h<sub>t</sub><sup>(bwd)</sup> backward", BWD))
-        if lt.merge in ("sum", "mul", "ave"):
+        if get_merge(lt.merge).elementwise:
             segments.append(("merged", lt.merged[b, :T], f"m<sub>t</sub> = {lt.merge}", MERGE))
     blocks, starts, col = [], [], 0
     for _, values, _, _ in segments:
@@ -679,8 +680,8 @@ def merge_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: i
                       "showarrow": False, "yanchor": "bottom", "xref": "x", "yref": "y"})
         fig.add_shape(type="rect", x0=E[s], x1=E[s + k], y0=-0.5, y1=T - 0.5,
                       line={"color": color, "width": 2})
-    if hb is not None and lt.merge in ("sum", "mul", "ave"):
-        for s, sym in ((starts[1] - 1, MERGE_SYMBOL[lt.merge]), (starts[2] - 1, "=")):
+    if hb is not None and get_merge(lt.merge).elementwise:
+        for s, sym in ((starts[1] - 1, get_merge(lt.merge).symbol), (starts[2] - 1, "=")):
             heads.append({"x": mid(s, s + 1), "y": (T - 1) / 2, "text": f"<b>{sym}</b>", "showarrow": False,
                           "font": {"size": 18}, "xref": "x", "yref": "y"})
     # the final state inside the output sequence
@@ -766,7 +767,7 @@ def final_state_rows(trace: ModelTrace, layer: int = -1, b: int = 0) -> list[Fin
                     f"return_state=True: {'h_T forward' if fwd else 'h_1 backward'}", v[b],
                     f"h_n[{f0 if fwd else f1}] (PyTorch)",
                     bool(np.array_equal(v[b], (lt.fwd if fwd else lt.bwd).final_h[b]))))
-        if lt.merge != "none":
+        if get_merge(lt.merge).single:
             seq_false = lt.keras_outputs(return_sequences=False)
             rows.append(FinalStateRow(
                 "Keras", "output (return_sequences=False)",

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from app.figures.diagram import (PARALLEL, SEQUENTIAL, arrows_figure, diagram_steps, final_state_rows,
-                                 merge_figure)
+                                 merge_caption, merge_figure)
 from app.state import compute
 from app.text import isolate, markdown
 from birnn_core import explain_latex, num
@@ -130,14 +130,7 @@ with st.expander(f"The equation of step {step + 1} ({current.label()}) in full",
                         f"({tr.hidden_size} units; hover the node in the diagram for all of them)")
 
 st.subheader("The merged vectors")
-merge = lt.merge if bidirectional else "forward only"
-st.caption({"concat": "concat: for every t, m_t = [h_t^(fwd) ; h_t^(bwd)]: the first half came from "
-                      "the forward direction, the second from the backward one.",
-            "sum": "sum: m_t = h_t^(fwd) + h_t^(bwd), unit by unit.",
-            "mul": "mul: m_t = h_t^(fwd) ⊙ h_t^(bwd), unit by unit.",
-            "ave": "ave: m_t = (h_t^(fwd) + h_t^(bwd)) / 2, unit by unit.",
-            "none": "none: both sequences are returned as they are, [h^(fwd), h^(bwd)]."}.get(
-    merge, "A unidirectional layer: the output is h_t^(fwd)."))
+st.caption(merge_caption(lt.merge if bidirectional else None))
 st.plotly_chart(merge_figure(trace, tokens, layer=layer), theme=None, key="diagram_merge_chart",
                 config=CHART_CONFIG)
 

@@ -9,6 +9,7 @@ import streamlit as st
 from birnn_core import (ACTIVATIONS, CELL_NAMES, GATES, HEAD_ACTIVATIONS, MERGE_MODES, ValidationError, get_cell, num,
                         presets)
 from birnn_core.explain import equations_html, explain_html, state_update_lines
+from birnn_core.registry import get_head_activation, get_merge
 
 from app import exports, text
 from app.state import compute, get_workspace, log_rerun_ms, set_workspace
@@ -303,11 +304,10 @@ def step_view(trace, tokens: list[str]) -> None:
     lines = []
     if layer.bwd is not None and layer.merged is not None:
         fwd, bwd = sym("h", "fwd"), sym("h", "bwd")
-        op = {"concat": [("text", "["), fwd, ("op", ";"), bwd, ("text", "]")], "sum": [fwd, ("op", "+"), bwd],
-              "mul": [fwd, ("op", "⊙"), bwd], "ave": [("open",), fwd, ("op", "+"), bwd, ("close",), ("op", "/ 2")]}
-        lines.append([sym("m"), ("op", "=")] + op[layer.merge] + [("op", "="), row(layer.merged[0, t])])
+        lines.append([sym("m"), ("op", "=")] + get_merge(layer.merge).parts(fwd, bwd)
+                     + [("op", "="), row(layer.merged[0, t])])
     if trace.probs is not None:
-        g = {"softmax": "softmax", "sigmoid": "σ", "none": "id"}[trace.head_activation]
+        g = get_head_activation(trace.head_activation).symbol
         lines.append([sym("y"), ("op", "="), ("text", g), ("open",), ("sym", "W", "o", ""), sym("m"), ("op", "+"),
                       ("sym", "b", "o", ""), ("close",), ("op", "="), ("text", g), ("open",),
                       row(trace.logits[0, t]), ("close",), ("op", "="), row(trace.probs[0, t])])

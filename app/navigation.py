@@ -1,15 +1,11 @@
 """The app's page table: one row per page, read by the entry file and by the Home page.
 
-A page is shown when its file exists under app/, so a new view is added by dropping its file in
-app/views/ (and, for a file not listed below, one row here). Plain Python, no Streamlit import.
+A new page is its view file in app/views/ plus one row here. Plain Python, no Streamlit import.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-
-APP_DIR = os.path.dirname(os.path.abspath(__file__))
-
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -37,8 +33,3 @@ PAGE_TABLE: list[PageSpec] = [
     PageSpec("views/shapes.py", "Shapes & parameters", ":material/straighten:",
              "Matrix shapes, parameter counts and the PyTorch / Keras names for each."),
 ]
-
-
-def existing_pages() -> list[PageSpec]:
-    """The rows of PAGE_TABLE whose file exists, in table order (Home first)."""
-    return [p for p in PAGE_TABLE if os.path.exists(os.path.join(APP_DIR, p.path))]

@@ -22,14 +22,14 @@ if ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from app.navigation import existing_pages  # noqa: E402
+from app.navigation import PAGE_TABLE  # noqa: E402
 
 # page_icon: a file served by this app (a Material icon would make the browser fetch its SVG from Google).
 st.set_page_config(page_title="BiRNN Explainer", page_icon=os.path.join(ROOT, "assets", "favicon.png"), layout="wide")
 
 PAGES = [
     st.Page(p.path, title=p.title, icon=p.icon, default=p.default)
-    for p in existing_pages()
+    for p in PAGE_TABLE
 ]
 
 from app.state import show_link_problem  # noqa: E402

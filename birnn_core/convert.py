@@ -36,11 +36,6 @@ def _from_keras_order(a, cell: str, axis: int) -> np.ndarray:
     return _blocks(a, tuple(int(i) for i in np.argsort(order)) if order else (), axis)
 
 
-def _swap_gru_rz(a: np.ndarray, axis: int) -> np.ndarray:
-    """Reorder GRU gate blocks r,z,n <-> z,r,n along ``axis`` (the swap is its own inverse)."""
-    return _to_keras_order(a, "gru", axis)
-
-
 def to_rows(p: DirectionParams) -> dict:
     """d2l's row layout: W_xh (d, G*h), W_hh (h, G*h), b_h (G*h,) = b + b_U."""
     return {"W_xh": p.W.T.copy(), "W_hh": p.U.T.copy(), "b_h": p.b + p.b_U}

@@ -9,13 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .registry import ACT_SYMBOL, cells, get_activation, get_cell
+from .registry import get_activation, get_cell
 from .trace import DirectionTrace
-
-# gate -> symbol of its fixed nonlinearity, over the cells registered at import (kept for old callers;
-# the core itself reads each cell's own gate_activations)
-GATE_ACT = {g: ACT_SYMBOL[a] for c in cells() for g, a in c.gate_activations.items()}
-
 
 def _gate_symbol(cell, gate: str, activation: str) -> str:
     return get_activation(cell.gate_activations.get(gate, activation)).symbol

@@ -77,11 +77,6 @@ class LayerTrace:
     def directions(self) -> list[DirectionTrace]:
         return [self.fwd] + ([self.bwd] if self.bwd is not None else [])
 
-    @property
-    def final_state(self) -> tuple[np.ndarray, ...]:
-        """(h_T^fwd, h_1^bwd), each (B,h): what PyTorch returns as h_n[0], h_n[1]."""
-        return tuple(d.final_h for d in self.directions)
-
     def torch_outputs(self):
         """(output (B,T,H_f+H_b), h_n) as nn.RNN(batch_first=True) returns them (padding rows zero).
 

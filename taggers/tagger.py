@@ -150,34 +150,6 @@ class Vocab:
         return cls(tuple(data["words"]), int(data["ngram_buckets"]), tuple(data["tags"]))
 
 
-@dataclass
-class Features:
-    """Index arrays for a batch of sentences, padded: word (B,T), ngrams (B,T,K), shape (B,T,S)."""
-
-    word: np.ndarray
-    ngrams: np.ndarray
-    shape: np.ndarray
-    lengths: np.ndarray
-
-
-def featurise(batch: Sequence[Sequence[str]], vocab: Vocab) -> Features:
-    B = len(batch)
-    T = max((len(s) for s in batch), default=0)
-    per_tok = [[ngram_ids(w, vocab.ngram_buckets) for w in s] for s in batch]
-    K = max((len(g) for s in per_tok for g in s), default=1)
-    word = np.zeros((B, T), dtype=np.int64)
-    ngrams = np.zeros((B, T, K), dtype=np.int64)
-    shape = np.zeros((B, T, N_SHAPE), dtype=np.float32)
-    for b, s in enumerate(batch):
-        for t, w in enumerate(s):
-            word[b, t] = vocab.word_id(w)
-            g = per_tok[b][t]
-            ngrams[b, t, :len(g)] = g
-            shape[b, t] = shape_vector(w)
-    lengths = np.array([len(s) for s in batch], dtype=np.int64)
-    return Features(word, ngrams, shape, lengths)
-
-
 # ---------------------------------------------------------------------------------------------
 # Evaluation (pure Python/NumPy, shared by the trainer, the tests and the model card)
 # ---------------------------------------------------------------------------------------------
@@ -505,9 +477,6 @@ class Tagger:
         logits, _ = self.fast_logits_batch([tokens])
         probs = softmax(logits[0])
         return [self.tags[k] for k in probs.argmax(-1)], probs
-
-    def parameter_count(self) -> int:
-        return int(self.card.get("parameters", {}).get("total", 0))
 
 
 class _BlasThreads:

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.navigation import existing_pages  # noqa: E402
+from app.navigation import PAGE_TABLE  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ CONTROLS = [
 # What each page shows once it is open: its own title (st.title), the heading a person looks for.
 HEADINGS = {"views/step_by_step.py": "Step by step", "views/diagram.py": "Arrows diagram",
             "views/compare.py": "Uni vs Bi taggers", "views/shapes.py": "Shapes & parameters"}
-LINKED = [p for p in existing_pages() if not p.default]
+LINKED = [p for p in PAGE_TABLE if not p.default]
 
 
 def test_home_page_shows_title(page, app_server):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.navigation import existing_pages
+from app.navigation import PAGE_TABLE
 
 st.title("BiRNN Explainer")
 st.caption("A bidirectional recurrent neural network, taken apart one step at a time.")
@@ -57,7 +57,7 @@ with right:
         language=None,
     )
 
-others = [p for p in existing_pages() if not p.default]
+others = [p for p in PAGE_TABLE if not p.default]
 st.subheader("Explore")
 if others:
     for p in others:

@@ -27,8 +27,8 @@ import plotly.graph_objects as go
 
 from app.text import isolate, plotly
 from birnn_core import DirectionTrace, LayerTrace, ModelTrace, num
-from birnn_core.explain import ACT_SYMBOL, state_update_lines
-from birnn_core.registry import get_cell, get_merge
+from birnn_core.explain import state_update_lines
+from birnn_core.registry import get_activation, get_cell, get_merge
 
 FWD, BWD, MERGE, INPUT, OUT = "#1f6fb4", "#e36c0a", "#7b3fa0", "#6b6b6b", "#2e7d32"
 VALUE_SCALE = "PiYG"          # diverging: pink < 0 < green, away from the direction colours
@@ -180,7 +180,7 @@ def _layer_index(trace: ModelTrace, layer: int) -> int:
     return layer % len(trace.layers)
 
 
-def _merge_formula(mode: str, t: int) -> str:
+def _merge_formula(mode: str, t: int | str) -> str:
     return get_merge(mode).text(f"h<sub>{t}</sub><sup>(fwd)</sup>", f"h<sub>{t}</sub><sup>(bwd)</sup>")
 
 
@@ -340,7 +340,7 @@ def _direction_caption(tr: DirectionTrace, i: int, b: int, token: str, digits: i
     d = lambda v: num(float(v), digits)
     lines = []
     if tr.cell == "rnn":
-        act = ACT_SYMBOL[tr.activation]
+        act = get_activation(tr.activation).symbol
         lines.append(f"{head} = {act}({_sub('W', s)} {_sub('x', t)} + {_sub('U', s)} {hp} + {_sub('b', s)})"
                      f"   ({tr.name}, t = {t}, “{token}”)")
         p = tr.params

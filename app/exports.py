@@ -134,9 +134,12 @@ def pytorch_code(ws: Workspace) -> str:
         lines.append("merged = h_fwd")
     else:
         # merge 'none' keeps two tensors: the head reads them concatenated, as the core does
-        torch_merge = get_merge(ws.merge).torch or get_merge("concat").torch
-        lines.append("merged = " + torch_merge.format(f="h_fwd", b="h_bwd")
-                     + ("" if get_merge(ws.merge).torch else f"  # merge '{ws.merge}': shown concatenated"))
+        merge = get_merge(ws.merge)
+        if merge.torch is not None:
+            lines.append("merged = " + merge.torch.format(f="h_fwd", b="h_bwd"))
+        else:
+            lines.append("merged = torch.cat([h_fwd, h_bwd], dim=-1)  "
+                         f"# merge '{ws.merge}' keeps two tensors: shown concatenated")
     lines += [f"W_o = torch.tensor({L(ws.head_W)})", f"b_o = torch.tensor({L(ws.head_b)})",
               "logits = merged @ W_o.T + b_o", "y = " + get_head_activation(ws.head_activation).torch.format(z="logits")]
     lines += ["print('h_fwd', h_fwd)", "print('merged', merged)", "print('y', y)"]

@@ -14,6 +14,7 @@ import unicodedata
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -84,6 +85,9 @@ class Workspace:
     @classmethod
     def from_example(cls, ex: Example) -> "Workspace":
         layer, head = ex.model.layers[0], ex.model.head
+        if head is None:
+            raise ValidationError(f"The example {ex.name!r} has no output layer: the workspace shows one.",
+                                  field="head")
         bwd = layer.bwd if layer.bwd is not None else layer.fwd.copy()
         if not get_cell(layer.cell).two_biases:  # b and b_U act apart only in some cells: else one bias, b
             fold = lambda p: DirectionParams(p.W, p.U, p.b + p.b_U)
@@ -148,7 +152,7 @@ class Workspace:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Workspace":
+    def from_dict(cls, data: object) -> "Workspace":
         """Validate and build; every problem raises ValidationError saying what to change."""
         if not isinstance(data, dict):
             raise ValidationError("The state must be a JSON object.", field="state")
@@ -245,7 +249,7 @@ def _fit_direction(p: DirectionParams, old_cell: str, cell: str, d: int, h: int,
     G_old, G = n_blocks(old_cell), n_blocks(cell)
     h_old = p.hidden_size
     fresh = init_direction(rng, cell, d, h)
-    blocks = {"W": [], "U": [], "b": [], "b_U": []}
+    blocks: dict[str, list[np.ndarray]] = {"W": [], "U": [], "b": [], "b_U": []}
     for k in range(G):
         for name, shape in (("W", (h, d)), ("U", (h, h)), ("b", (h,)), ("b_U", (h,))):
             if k < G_old:
@@ -372,8 +376,8 @@ class Field:
 
     key: str
     attr: str
-    parse: Callable[[object, str], object]
-    encode: Callable[[object], object] = lambda v: v
+    parse: Callable[[Any, str], Any]
+    encode: Callable[[Any], Any] = lambda v: v
     default: object = _REQUIRED
     applies: Callable[["Workspace"], bool] = lambda ws: True
     derive: Callable[[dict], object] | None = None

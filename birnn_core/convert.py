@@ -168,7 +168,7 @@ def keras_config(layer: LayerParams) -> dict:
            "bidirectional": layer.bidirectional}
     if spec.uses_activation:
         out["activation"] = get_activation(layer.activation).keras
-    if layer.bidirectional:
+    if layer.bwd is not None:
         out["merge_mode"] = get_merge(layer.merge).keras
         out["units_backward"] = layer.bwd.hidden_size
     return out
@@ -198,7 +198,7 @@ def layers_to_torch_state_dict(layers: list[LayerParams], prefix: str = "") -> d
     sd = {}
     for l, layer in enumerate(layers):
         _torch_layout(layer.cell)
-        if layer.bidirectional and layer.fwd.hidden_size != layer.bwd.hidden_size:
+        if layer.bwd is not None and layer.fwd.hidden_size != layer.bwd.hidden_size:
             raise ValidationError(f"PyTorch's recurrent layers need one hidden size for both directions, "
                                   f"but layer {l + 1} has h_f = {layer.fwd.hidden_size}, "
                                   f"h_b = {layer.bwd.hidden_size}.", field="hidden_size")

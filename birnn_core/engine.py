@@ -87,12 +87,12 @@ def run_layer(layer: LayerParams, X: np.ndarray, lengths: np.ndarray, model: Mod
     B, T, _ = X.shape
     full = bool(np.all(lengths == T))
     rev_idx = None if full else _reverse_index(lengths, T)
-    X_rev = X[:, ::-1] if full else np.take_along_axis(X, rev_idx[:, :, None], axis=1)
+    X_rev = X[:, ::-1] if rev_idx is None else np.take_along_axis(X, rev_idx[:, :, None], axis=1)
     mask = np.arange(T)[None, :] < lengths[:, None]
     model = model or ModelParams([layer])
     spec = get_cell(layer.cell)
     dirs = layer.directions()
-    groups = [dirs] if len(dirs) == 2 and layer.fwd.hidden_size == layer.bwd.hidden_size \
+    groups = [dirs] if layer.bwd is not None and layer.fwd.hidden_size == layer.bwd.hidden_size \
         else [[dp] for dp in dirs]
     traces = {}
     for group in groups:

@@ -180,8 +180,7 @@ def step_equations(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3,
         if form == "reset_before":
             r, odot = ("sym", "r", str(t + 1), ""), ("op", "⊙")
             bias = p.b[rows] + p.b_U[rows]
-            rk = cell.gate_index("r") * h
-            resets = _col(tr.gates[b, t, [rk + j for j in keep]], digits)
+            resets = _col(tr.gate("r")[b, t, keep], digits)
             lines += [[name, eq, fn, ("open",), W, xs, plus, U, ("open",), r, odot, prev, ("close",), plus, bb,
                        ("close",)],
                       [eq, fn, ("open",), _mat(p.W[rows], digits), _col(x, digits), plus, _mat(p.U[rows], digits),
@@ -209,6 +208,24 @@ def step_equations(tr: DirectionTrace, t: int, b: int = 0, digits: int = 3,
                       _col([u.value for u in block], digits)])
     if cell.update_equation is not None:
         lines.append(cell.update_equation(tr, t, b, keep, lambda v: _col(v, digits), prev))
+    return lines
+
+
+def output_equations(trace: ModelTrace, t: int, b: int = 0, digits: int = 3) -> list[list[tuple]]:
+    """What the last layer makes of step t (0-based): the merge m_t of the two directions' states
+    (bidirectional only) and the head y_t = g(W_o m_t + b_o) (when there is a head), with the numbers."""
+    layer = trace.layers[-1]
+    row = lambda v: ("mat", [[num(x, digits) for x in v]])
+    sym = lambda base, sup="": ("sym", base, str(t + 1), sup)
+    lines = []
+    if layer.bwd is not None and layer.merged is not None:
+        lines.append([sym("m"), ("op", "=")] + get_merge(layer.merge).parts(sym("h", "fwd"), sym("h", "bwd"))
+                     + [("op", "="), row(layer.merged[b, t])])
+    if trace.probs is not None:
+        g = get_head_activation(trace.head_activation).symbol
+        lines.append([sym("y"), ("op", "="), ("text", g), ("open",), ("sym", "W", "o", ""), sym("m"), ("op", "+"),
+                      ("sym", "b", "o", ""), ("close",), ("op", "="), ("text", g), ("open",),
+                      row(trace.logits[b, t]), ("close",), ("op", "="), row(trace.probs[b, t])])
     return lines
 
 
@@ -250,7 +267,7 @@ _HTML_STYLE = (
 
 
 def _html_line(parts) -> str:
-    out, stack = [], [[]]
+    stack: list[list[str]] = [[]]
     for part in parts:
         kind = part[0]
         if kind == "open":

@@ -15,27 +15,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import ValidationError
 from .registry import (ACTIVATIONS, CELL_NAMES, GATES, HEAD_ACTIVATIONS, MERGE_MODES,  # noqa: F401 (views)
                        get_activation, get_cell, get_head_activation, get_merge, n_blocks)
 
 
-@dataclass
+@dataclass(init=False)
 class DirectionParams:
-    """One direction's weights. W (G*h, d), U (G*h, h), b (G*h,), b_U (G*h,)."""
+    """One direction's weights. W (G*h, d), U (G*h, h), b (G*h,), b_U (G*h,) (zeros when not given)."""
 
     W: np.ndarray
     U: np.ndarray
     b: np.ndarray
-    b_U: np.ndarray | None = None
+    b_U: np.ndarray
 
-    def __post_init__(self):
-        self.W = np.asarray(self.W, dtype=np.float64)
-        self.U = np.asarray(self.U, dtype=np.float64)
-        self.b = np.asarray(self.b, dtype=np.float64)
-        self.b_U = (np.zeros_like(self.b) if self.b_U is None
-                    else np.asarray(self.b_U, dtype=np.float64))
+    def __init__(self, W: ArrayLike, U: ArrayLike, b: ArrayLike, b_U: ArrayLike | None = None):
+        self.W = np.asarray(W, dtype=np.float64)
+        self.U = np.asarray(U, dtype=np.float64)
+        self.b = np.asarray(b, dtype=np.float64)
+        self.b_U = np.zeros_like(self.b) if b_U is None else np.asarray(b_U, dtype=np.float64)
 
     @property
     def hidden_size(self) -> int:
@@ -82,17 +82,18 @@ class LayerParams:
         return [("forward", self.fwd)] + ([("backward", self.bwd)] if self.bwd else [])
 
 
-@dataclass
+@dataclass(init=False)
 class HeadParams:
     """Dense output layer applied at every step: y_t = g(W_o m_t + b_o). W (q, m), b (q,)."""
 
     W: np.ndarray
     b: np.ndarray
-    activation: str = "softmax"
+    activation: str
 
-    def __post_init__(self):
-        self.W = np.asarray(self.W, dtype=np.float64)
-        self.b = np.asarray(self.b, dtype=np.float64)
+    def __init__(self, W: ArrayLike, b: ArrayLike, activation: str = "softmax"):
+        self.W = np.asarray(W, dtype=np.float64)
+        self.b = np.asarray(b, dtype=np.float64)
+        self.activation = activation
 
 
 @dataclass

@@ -56,6 +56,7 @@ class DirectionTrace:
     def gate(self, name: str) -> np.ndarray:
         """(B,T,h) values of gate ``name`` (r/z/n for GRU, i/f/g/o for LSTM)."""
         k, h = get_cell(self.cell).gate_index(name), self.hidden_size
+        assert self.gates is not None, "a cell with gates records them"
         return self.gates[..., k * h:(k + 1) * h]
 
     def order(self, length: int) -> list[int]:
@@ -142,7 +143,7 @@ _NESTED = {"layers": LayerTrace, "fwd": DirectionTrace, "bwd": DirectionTrace, "
 
 
 def _encode(obj) -> dict:
-    out = {}
+    out: dict[str, object] = {}
     for f in fields(obj):
         v = getattr(obj, f.name)
         if isinstance(v, np.ndarray):

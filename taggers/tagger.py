@@ -281,10 +281,10 @@ def _split_word(tok: str) -> list[str]:
     if m and m.group(1).isalpha():
         return [m.group(1), m.group(2)]
     if "/" in tok and re.match(r"^[^\W\d_]+(/[^\W\d_]+)+$", tok):
-        out = []
+        pieces: list[str] = []
         for i, p in enumerate(tok.split("/")):
-            out.extend(["/", *_split_word(p)] if i else _split_word(p))
-        return out
+            pieces.extend(["/", *_split_word(p)] if i else _split_word(p))
+        return pieces
     if "-" in tok and re.match(r"^[^\W_]+(-[^\W_]+)+$", tok) and re.search(r"[^\W\d_]", tok):
         parts = tok.split("-")
         if parts[0].lower() in _HYPHEN_PREFIXES and len(parts) == 2:
@@ -327,10 +327,10 @@ def _peel(chunk: str) -> list[str]:
             trail.insert(0, emo.group(0))
             chunk = chunk[:emo.start()]
             continue
-        run = _RUN_PUNCT.search(chunk)
-        if run and run.start() > 0 or run and run.group(0) == chunk:
-            trail.insert(0, run.group(0))  # "!!", "...", "?!", "***"
-            chunk = chunk[:run.start()]
+        punct = _RUN_PUNCT.search(chunk)
+        if punct and punct.start() > 0 or punct and punct.group(0) == chunk:
+            trail.insert(0, punct.group(0))  # "!!", "...", "?!", "***"
+            chunk = chunk[:punct.start()]
             continue
         ch = chunk[-1]
         if ch in _TRAIL or _is_symbolic(ch):
@@ -458,14 +458,14 @@ class Tagger:
         X, lengths = self.batch_inputs([check_tokens(s) for s in batch])
         with _BlasThreads():
             tr = run(self.model, X, lengths)
-        return tr.logits, lengths
+        return _logits(tr), lengths
 
     def fast_logits_batch(self, batch: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
         """Same logits as :meth:`logits_batch` without recording the trace (see _FastStack)."""
         X, lengths = self.batch_inputs([check_tokens(s) for s in batch])
         if self._fast is None:
             from birnn_core.engine import run
-            return run(self.model, X, lengths).logits, lengths
+            return _logits(run(self.model, X, lengths)), lengths
         return self._fast.logits(X, lengths), lengths
 
     def probs_batch(self, batch: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -477,6 +477,12 @@ class Tagger:
         logits, _ = self.fast_logits_batch([tokens])
         probs = softmax(logits[0])
         return [self.tags[k] for k in probs.argmax(-1)], probs
+
+
+def _logits(trace) -> np.ndarray:
+    """The trace's logits (B, T, 17): a tagger always has its output layer."""
+    assert trace.logits is not None, "a tagger's model has a head"
+    return trace.logits
 
 
 class _BlasThreads:

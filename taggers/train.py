@@ -28,6 +28,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -148,7 +149,7 @@ def batches(n_items: int, lengths, batch_size: int, rng: np.random.Generator | N
     """Shuffled batches of similar lengths (sorted inside pools of 50 batches); in order if no rng."""
     order = np.arange(n_items) if rng is None else rng.permutation(n_items)
     pool = batch_size * 50
-    out = []
+    out: list[list[int]] = []
     for s in range(0, n_items, pool):
         chunk = sorted(order[s:s + pool], key=lambda i: lengths[i])
         out.extend(chunk[j:j + batch_size] for j in range(0, len(chunk), batch_size))
@@ -348,6 +349,7 @@ def train(args) -> dict:
     train_seconds = time.perf_counter() - t_start
 
     # Ship float16 weights, and measure what ships: reload the rounded weights before scoring.
+    assert best_state is not None, "at least one epoch ran"
     model.load_state_dict(best_state)
     arrays = export_state(model)
     load_state(model, arrays)
@@ -363,7 +365,7 @@ def train(args) -> dict:
                                most_frequent_tag_baseline(train_words, train_tags, test_words),
                                train_forms, amb)
 
-    np.savez_compressed(out / "model.npz", **arrays)
+    np.savez_compressed(out / "model.npz", **cast(dict[str, Any], arrays))
     (out / "vocab.json").write_text(json.dumps(vocab.to_json()), encoding="utf-8")
     card = {
         "format": "birnn-tagger-card/1",
@@ -428,10 +430,10 @@ def _mean_std(xs):
 
 def ship(run_dirs: list[str], out: str) -> dict:
     cards = []
-    for d in run_dirs:
-        p = Path(d) / "card.json"
+    for run_dir in run_dirs:
+        p = Path(run_dir) / "card.json"
         if p.exists():
-            cards.append((Path(d), json.loads(p.read_text(encoding="utf-8"))))
+            cards.append((Path(run_dir), json.loads(p.read_text(encoding="utf-8"))))
     if not cards:
         raise SystemExit("no run directory with a card.json among --ship arguments")
     out_dir = Path(out)
@@ -444,7 +446,7 @@ def ship(run_dirs: list[str], out: str) -> dict:
         runs.sort(key=lambda dc: dc[1]["seed"])
         best_d, best_c = max(runs, key=lambda dc: dc[1]["dev_accuracy"])
         groups = best_c["test"]["groups"].keys()
-        seeds = {
+        seeds: dict[str, Any] = {
             "seeds": [c["seed"] for _, c in runs],
             "dev_accuracy": [c["dev_accuracy"] for _, c in runs],
             "test_accuracy": [c["test_accuracy"] for _, c in runs],

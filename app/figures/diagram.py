@@ -141,7 +141,8 @@ def _layout(trace: ModelTrace, layer: int, b: int, tokens: list[str] | None) -> 
     hf = fwd.h[b, :T]
     hb = bwd.h[b, :T] if bwd is not None else None
     merged = lt.merged[b, :T] if (lt.merged is not None and bwd is not None) else None
-    has_head = layer == len(trace.layers) - 1 and trace.probs is not None
+    probs = trace.probs if layer == len(trace.layers) - 1 else None
+    has_head = probs is not None
     keys = ["x", "fwd"] + (["bwd"] if bwd is not None else []) + (["merged"] if merged is not None else []) \
         + (["y"] if has_head else [])
     ys = {k: float(len(keys) - 1 - i) for i, k in enumerate(keys)}
@@ -157,7 +158,7 @@ def _layout(trace: ModelTrace, layer: int, b: int, tokens: list[str] | None) -> 
                          "(the forward final state)"], -h_range, h_range, VALUE_SCALE)
     if bwd is not None:
         rows["bwd"] = Row("bwd", "backward h<sub>t</sub><sup>(bwd)</sup>", ys["bwd"], np.insert(cols, 0, 0.0),
-                          np.vstack([bwd.final_h[b][None], hb]),
+                          np.vstack([bwd.final_h[b][None], bwd.h[b, :T]]),
                           [f"h_n[{2 * _layer_index(trace, layer) + 1}] = h<sub>1</sub><sup>(bwd)</sup> "
                            "(the backward final state)"]
                           + [f"h<sub>{i + 1}</sub><sup>(bwd)</sup> (backward, {toks[i]})" for i in range(T)],
@@ -166,8 +167,8 @@ def _layout(trace: ModelTrace, layer: int, b: int, tokens: list[str] | None) -> 
         rows["merged"] = Row("merged", f"merged m<sub>t</sub> ({lt.merge})", ys["merged"], cols, merged,
                              [f"m<sub>{i + 1}</sub> = {_merge_formula(lt.merge, i + 1)}" for i in range(T)],
                              -h_range, h_range, VALUE_SCALE)
-    if has_head:
-        P = trace.probs[b, :T]
+    if probs is not None:
+        P = probs[b, :T]
         act = trace.head_activation or "none"
         lo, hi = (0.0, 1.0) if act in ("softmax", "sigmoid") else (-_sym_range(P), _sym_range(P))
         rows["y"] = Row("y", f"output y<sub>t</sub> ({act})", ys["y"], cols, P,
@@ -204,7 +205,10 @@ class Paths:
     def add(self, xs, ys, tip: str | None = None, tip_size: int = 9) -> "Paths":
         n = len(xs)
         if self.x:
-            self.x.append(None), self.y.append(None), self.size.append(0), self.symbol.append("circle")
+            self.x.append(None)
+            self.y.append(None)
+            self.size.append(0)
+            self.symbol.append("circle")
         self.x += [round(float(v), 3) for v in xs]
         self.y += [round(float(v), 3) for v in ys]
         self.size += [0] * (n - 1) + [tip_size if tip else 0]
@@ -391,7 +395,7 @@ def step_caption(L: Layout, steps: list[Step], k: int, digits: int = 3) -> str:
     lines = [head]
     if step.t_fwd is not None:
         lines += _direction_caption(L.fwd, step.t_fwd, L.b, L.tokens[step.t_fwd], digits)
-    if step.t_bwd is not None:
+    if step.t_bwd is not None and L.bwd is not None:
         lines += _direction_caption(L.bwd, step.t_bwd, L.b, L.tokens[step.t_bwd], digits)
     return "<br>".join(lines)
 
@@ -491,7 +495,8 @@ def _init_labels(L: Layout) -> go.Scatter:
     zero = lambda v: " = 0" if not np.any(v) else ""
     texts.append(f"h<sub>0</sub><sup>(fwd)</sup>{zero(L.fwd.h_prev[L.b, 0])}")
     if L.bwd is not None:
-        xs.append(L.T + 0.7), ys.append(L.rows["bwd"].y + 0.16)
+        xs.append(L.T + 0.7)
+        ys.append(L.rows["bwd"].y + 0.16)
         texts.append(f"h<sub>{L.T + 1}</sub><sup>(bwd)</sup>{zero(L.bwd.h_prev[L.b, L.T - 1])}")
     return go.Scatter(x=xs, y=ys, mode="text", text=texts, hoverinfo="skip", showlegend=False,
                       textfont={"size": 11, "color": "#333"}, name="initial states")
@@ -574,10 +579,9 @@ def arrows_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: 
     n_rows = len(L.rows)
     top = max(r.y for r in L.rows.values())
     height = int(ROW_PX * (n_rows + CAPTION_ROWS) + 150)
-    ticks = [(0.0, "h_n[1]") if bidirectional else None] + \
+    ticks = ([(0.0, "h_n[1]")] if bidirectional else []) + \
         [(i + 1.0, (f"x<sub>{i + 1}</sub><br>{L.tokens[i]}" if L.T <= MAX_NUMBERED_T else L.tokens[i]))
          for i in range(L.T)] + [(L.T + 1.0, "h_n[0]")]
-    ticks = [t for t in ticks if t is not None]
     fig.update_layout(
         height=height, margin={"l": 10, "r": 10, "t": 70 if L.T <= MAX_NUMBERED_T else 90, "b": 90},
         plot_bgcolor="white", paper_bgcolor="white", hovermode="closest", dragmode=False,
@@ -645,7 +649,7 @@ def merge_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: i
     segments = [("fwd", hf, "h<sub>t</sub><sup>(fwd)</sup> forward", FWD)]
     if hb is not None:
         segments.append(("bwd", hb, "h<sub>t</sub><sup>(bwd)</sup> backward", BWD))
-        if get_merge(lt.merge).elementwise:
+        if get_merge(lt.merge).elementwise and lt.merged is not None:
             segments.append(("merged", lt.merged[b, :T], f"m<sub>t</sub> = {lt.merge}", MERGE))
     blocks, starts, col = [], [], 0
     for _, values, _, _ in segments:

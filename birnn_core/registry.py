@@ -214,6 +214,8 @@ class HeadActivation:
     symbol: str
     fn: Callable
     torch: str = "{z}"
+    loss: Callable | None = None     # (logits, probs, targets) (N, q) -> (per-step losses (N,), dL/dlogits (N, q))
+    loss_name: str = ""
 
 
 def _softmax(z):
@@ -221,9 +223,33 @@ def _softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-register_head_activation(HeadActivation("softmax", "softmax", _softmax, "torch.softmax({z}, dim=-1)"))
-register_head_activation(HeadActivation("sigmoid", "σ", lambda z: sigmoid(z), "torch.sigmoid({z})"))
-register_head_activation(HeadActivation("none", "id", lambda z: z.copy(), "{z}"))
+def _cross_entropy(logits, probs, targets):
+    """targets (N,) class indices: -log p_target, and p - onehot."""
+    rows = np.arange(len(targets))
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    grad = probs.copy()
+    grad[rows, targets] -= 1.0
+    return -log_p[rows, targets], grad
+
+
+def _binary_cross_entropy(logits, probs, targets):
+    """targets (N, q) in [0, 1]: sum_k of -[y log p + (1 - y) log(1 - p)] (from the logits, stably)."""
+    losses = np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
+    return losses.sum(axis=-1), probs - targets
+
+
+def _squared_error(logits, probs, targets):
+    """targets (N, q): sum_k (y - target)^2."""
+    diff = probs - targets
+    return (diff * diff).sum(axis=-1), 2.0 * diff
+
+
+register_head_activation(HeadActivation("softmax", "softmax", _softmax, "torch.softmax({z}, dim=-1)",
+                                        _cross_entropy, "cross-entropy"))
+register_head_activation(HeadActivation("sigmoid", "σ", lambda z: sigmoid(z), "torch.sigmoid({z})",
+                                        _binary_cross_entropy, "binary cross-entropy"))
+register_head_activation(HeadActivation("none", "id", lambda z: z.copy(), "{z}", _squared_error, "squared error"))
 
 
 # ---------------------------------------------------------------- merge modes
@@ -250,6 +276,7 @@ class Merge:
     pattern: tuple[str, ...] = ("(", F, ",", B, ")")
     symbol: str = ","
     torch: str | None = None
+    grad: Callable | None = None     # (dm, h_f, h_b) -> (dL/dh_f, dL/dh_b), dm = dL/dm
 
     def text(self, f: str = "h_f", b: str = "h_b") -> str:
         """The formula as one line of text, e.g. ``(h_f + h_b) / 2``."""
@@ -273,14 +300,17 @@ class Merge:
 
 register_merge(Merge("concat", lambda f, b: np.concatenate([f, b], axis=-1), lambda f, b: f + b,
                      keras="concat", pattern=("[", F, ";", B, "]"), symbol=";",
-                     torch="torch.cat([{f}, {b}], dim=-1)"))
+                     torch="torch.cat([{f}, {b}], dim=-1)",
+                     grad=lambda dm, f, b: (dm[..., :f.shape[-1]], dm[..., f.shape[-1]:])))
 register_merge(Merge("sum", lambda f, b: f + b, lambda f, b: f, True, keras="sum",
-                     pattern=(F, "+", B), symbol="+", torch="{f} + {b}"))
+                     pattern=(F, "+", B), symbol="+", torch="{f} + {b}", grad=lambda dm, f, b: (dm, dm)))
 register_merge(Merge("mul", lambda f, b: f * b, lambda f, b: f, True, keras="mul",
-                     pattern=(F, "⊙", B), symbol="⊙", torch="{f} * {b}"))
+                     pattern=(F, "⊙", B), symbol="⊙", torch="{f} * {b}", grad=lambda dm, f, b: (dm * b, dm * f)))
 register_merge(Merge("ave", lambda f, b: (f + b) / 2, lambda f, b: f, True, keras="ave",
-                     pattern=("(", F, "+", B, ")", "/ 2"), symbol="avg", torch="({f} + {b}) / 2"))
-register_merge(Merge("none", lambda f, b: [f, b], lambda f, b: f + b, single=False, keras=None))
+                     pattern=("(", F, "+", B, ")", "/ 2"), symbol="avg", torch="({f} + {b}) / 2",
+                     grad=lambda dm, f, b: (dm / 2, dm / 2)))
+register_merge(Merge("none", lambda f, b: [f, b], lambda f, b: f + b, single=False, keras=None,
+                     grad=lambda dm, f, b: (dm[0], dm[1])))
 
 
 # ---------------------------------------------------------------- cells
@@ -304,6 +334,31 @@ class SweepContext:
     b_U: np.ndarray
     act: Callable
     rec: dict
+
+
+@dataclass
+class BackContext:
+    """What a cell's backward step reads and writes while BPTT runs one direction backwards in time.
+
+    All arrays in processing order. Forward records: pre, Uh, gates (T, B, G*h), H (T+1, B, h) with
+    the initial state at 0, C (T+1, B, h) and tanh_c (T, B, h) for an LSTM; U (G*h, h), b_U (G*h,);
+    act_grad(x, y): the layer activation's derivative. dH_out (T, B, h): dL/dh_s from above (the
+    merge or the next layer). The step writes dH (T, B, h) total dL/dh_s, dC (T, B, h) total
+    dL/dc_s, dgates (T, B, G*h) dL/d(gate value), dpre (T, B, G*h) dL/d(pre-activation) (what W, b
+    and x receive), dUh (T, B, G*h) dL/d(U v + b_U) (what U and b_U receive, v the block's
+    recurrent input), and carries dL/dh and dL/dc into the previous step in ``carry``.
+    """
+
+    B: int
+    T: int
+    h: int
+    U: np.ndarray
+    b_U: np.ndarray
+    act_grad: Callable
+    rec: dict
+    dH_out: np.ndarray
+    grads: dict
+    carry: dict
 
 
 @dataclass(frozen=True)
@@ -337,6 +392,9 @@ class Cell:
     nonlinearity is the layer activation); gate_activations: gate -> activation name.
     forward(ctx: SweepContext) -> step(s): the per-step function; step(s) reads H[s] (and the cell's
     other states at s) and writes Uh[s], pre[s], its records at s and H[s + 1].
+    backward(ctx: BackContext) -> step(s): the same step's chain rule, called for s = T-1 .. 0.
+    recurrent_input(gates (T, B, G*h), h_prev (T, B, h)) -> (T, B, G, h): what U multiplies in each
+    block (None: h_prev in every block).
     records: extra records name -> (extra leading steps, width in blocks of h); a state record has
     one extra step (its initial value at index 0), taken from ``states``: (state key, record) pairs,
     e.g. (("c", "C"),) for an LSTM (initial value model.h0[(layer, direction, "c")]).
@@ -366,6 +424,8 @@ class Cell:
     two_biases: bool = False
     update_text: Callable | None = None
     update_equation: Callable | None = None
+    backward: Callable | None = None
+    recurrent_input: Callable | None = None
 
     @property
     def n_blocks(self) -> int:
@@ -396,6 +456,18 @@ def _rnn_forward(c: SweepContext):
     return step
 
 
+def _rnn_backward(c: BackContext):
+    pre, H, g = c.rec["pre"], c.rec["H"], c.grads
+
+    def step(s):
+        dh = c.dH_out[s] + c.carry["h"]
+        g["dH"][s] = dh
+        g["dpre"][s] = dh * c.act_grad(pre[s], H[s + 1])
+        g["dUh"][s] = g["dpre"][s]
+        c.carry["h"] = g["dpre"][s] @ c.U
+    return step
+
+
 # ---- LSTM (i, f, g, o)
 
 def _lstm_forward(c: SweepContext):
@@ -414,6 +486,24 @@ def _lstm_forward(c: SweepContext):
         C[s + 1] += ig
         np.tanh(C[s + 1], out=tanh_c[s])
         np.multiply(g[..., 3 * h:], tanh_c[s], out=H[s + 1])               # o * tanh(c)
+    return step
+
+
+def _lstm_backward(c: BackContext):
+    gates, C, tanh_c, h, g = c.rec["gates"], c.rec["C"], c.rec["tanh_c"], c.h, c.grads
+
+    def step(s):
+        i, f, gg, o = (gates[s, :, k * h:(k + 1) * h] for k in range(4))
+        dh = c.dH_out[s] + c.carry["h"]
+        dc = c.carry["c"] + dh * o * (1.0 - tanh_c[s] ** 2)
+        g["dH"][s], g["dC"][s] = dh, dc
+        dgates = np.concatenate([dc * gg, dc * C[s], dc * i, dh * tanh_c[s]], axis=-1)  # di, df, dg, do
+        g["dgates"][s] = dgates
+        slope = gates[s] * (1.0 - gates[s])
+        slope[:, 2 * h:3 * h] = 1.0 - gg * gg
+        g["dpre"][s] = g["dUh"][s] = dgates * slope
+        c.carry["h"] = g["dpre"][s] @ c.U
+        c.carry["c"] = dc * f
     return step
 
 
@@ -450,6 +540,32 @@ def _gru_forward(c: SweepContext):
         np.subtract(H[s], g[..., 2 * h:], out=H[s + 1])                     # h' = n + z * (h - n)
         H[s + 1] *= g[..., h:2 * h]
         H[s + 1] += g[..., 2 * h:]
+    return step
+
+
+def _gru_gate_grads(c: BackContext, s: int):
+    """dL/dh_s, and the gate values and gradients every GRU shares: h' = (1 - z) n + z h_prev."""
+    h, g = c.h, c.grads
+    r, z, n = (c.rec["gates"][s, :, k * h:(k + 1) * h] for k in range(3))
+    dh = c.dH_out[s] + c.carry["h"]
+    g["dH"][s] = dh
+    dn = dh * (1.0 - z)
+    dz = dh * (c.rec["H"][s] - n)
+    return dh, r, z, n, dz, dn, dn * (1.0 - n * n)
+
+
+def _gru_backward(c: BackContext):
+    h, g = c.h, c.grads
+
+    def step(s):
+        dh, r, z, n, dz, dn, dpre_n = _gru_gate_grads(c, s)
+        dr = dpre_n * (c.rec["Uh"][s, :, 2 * h:] + c.b_U[2 * h:])       # n = tanh(... + r ⊙ (U_n h + b_Un))
+        dpre = np.concatenate([dr * r * (1.0 - r), dz * z * (1.0 - z), dpre_n], axis=-1)
+        g["dgates"][s] = np.concatenate([dr, dz, dn], axis=-1)
+        g["dpre"][s] = dpre
+        g["dUh"][s] = dpre
+        g["dUh"][s, :, 2 * h:] *= r
+        c.carry["h"] = dh * z + g["dUh"][s] @ c.U
     return step
 
 
@@ -491,24 +607,44 @@ def _gru_classic_forward(c: SweepContext):
     return step
 
 
+def _gru_classic_backward(c: BackContext):
+    h, g = c.h, c.grads
+
+    def step(s):
+        dh, r, z, n, dz, dn, dpre_n = _gru_gate_grads(c, s)
+        d_rh = dpre_n @ c.U[2 * h:]                                          # n = tanh(... + U_n (r ⊙ h))
+        dr = d_rh * c.rec["H"][s]
+        dpre = np.concatenate([dr * r * (1.0 - r), dz * z * (1.0 - z), dpre_n], axis=-1)
+        g["dgates"][s] = np.concatenate([dr, dz, dn], axis=-1)
+        g["dpre"][s] = g["dUh"][s] = dpre
+        c.carry["h"] = dh * z + dpre[:, :2 * h] @ c.U[:2 * h] + d_rh * r
+    return step
+
+
+def _gru_classic_recurrent_input(gates, h_prev):
+    """U_r and U_z multiply h_prev, U_n multiplies r ⊙ h_prev."""
+    h = h_prev.shape[-1]
+    return np.stack([h_prev, h_prev, gates[..., :h] * h_prev], axis=-2)
+
+
 _GRU_ACTS = {"r": "sigmoid", "z": "sigmoid", "n": "tanh"}
 
 register_cell(Cell(
     "rnn", "SimpleRNN", (), _rnn_forward, "{act}(W x_t + U h_prev + b)",
-    KerasLayout("SimpleRNN"), TorchLayout("RNN", nonlinearity=True)))
+    KerasLayout("SimpleRNN"), TorchLayout("RNN", nonlinearity=True), backward=_rnn_backward))
 register_cell(Cell(
     "gru", "GRU", ("r", "z", "n"), _gru_forward,
     "(1 - z)⊙n + z⊙h_prev, n = tanh(W_n x + b_n + r⊙(U_n h_prev + b_Un))",
     KerasLayout("GRU", (1, 0, 2), split_bias=True, config={"reset_after": True}, gate_names=("z", "r", "h")),
     TorchLayout("GRU"), gate_activations=_GRU_ACTS, gate_forms={"n": "reset_after"},
     records={"gates": (0, 3)}, fold_recurrent_bias=False, two_biases=True,
-    update_text=_gru_update_text, update_equation=_gru_update_equation))
+    update_text=_gru_update_text, update_equation=_gru_update_equation, backward=_gru_backward))
 register_cell(Cell(
     "lstm", "LSTM", ("i", "f", "g", "o"), _lstm_forward, "o⊙tanh(c_t), c_t = f⊙c_prev + i⊙g",
     KerasLayout("LSTM", (0, 1, 2, 3), gate_names=("i", "f", "c", "o")), TorchLayout("LSTM"),
     gate_activations={"i": "sigmoid", "f": "sigmoid", "g": "tanh", "o": "sigmoid"},
     records={"gates": (0, 4), "C": (1, 1), "tanh_c": (0, 1)}, states=(("c", "C"),),
-    update_text=_lstm_update_text, update_equation=_lstm_update_equation))
+    update_text=_lstm_update_text, update_equation=_lstm_update_equation, backward=_lstm_backward))
 register_cell(Cell(
     "gru_classic", "GRU (reset before, Keras classic)", ("r", "z", "n"), _gru_classic_forward,
     "(1 - z)⊙n + z⊙h_prev, n = tanh(W_n x + U_n (r⊙h_prev) + b_n)",
@@ -517,7 +653,8 @@ register_cell(Cell(
           "(Keras reset_after=False) applies it before U (U_n (r ⊙ h)), which nn.GRU cannot express: "
           "export it to Keras, or use the 'gru' cell.",
     gate_activations=_GRU_ACTS, gate_forms={"n": "reset_before"}, records={"gates": (0, 3)},
-    update_text=_gru_update_text, update_equation=_gru_update_equation))
+    update_text=_gru_update_text, update_equation=_gru_update_equation, backward=_gru_classic_backward,
+    recurrent_input=_gru_classic_recurrent_input))
 
 
 # ---------------------------------------------------------------- the views the app imports

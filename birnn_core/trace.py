@@ -123,7 +123,7 @@ class ModelTrace:
 
     # ---------------------------------------------------------------- JSON
     def to_dict(self) -> dict:
-        return {"format": TRACE_FORMAT, **_encode(self)}
+        return {"format": TRACE_FORMAT, **encode_dataclass(self)}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"))
@@ -132,7 +132,7 @@ class ModelTrace:
     def from_dict(cls, data: dict) -> "ModelTrace":
         if data.get("format") != TRACE_FORMAT:
             raise ValueError(f"Not a trace in format {TRACE_FORMAT} (got {data.get('format')!r}).")
-        return _decode(cls, data)
+        return decode_dataclass(cls, data)
 
     @classmethod
     def from_json(cls, text: str) -> "ModelTrace":
@@ -142,22 +142,25 @@ class ModelTrace:
 _NESTED = {"layers": LayerTrace, "fwd": DirectionTrace, "bwd": DirectionTrace, "params": DirectionParams}
 
 
-def _encode(obj) -> dict:
+def encode_dataclass(obj) -> dict:
+    """A JSON-ready dict of a dataclass: arrays as {dtype, data}, nested dataclasses as dicts."""
     out: dict[str, object] = {}
     for f in fields(obj):
         v = getattr(obj, f.name)
         if isinstance(v, np.ndarray):
             out[f.name] = {"dtype": str(v.dtype), "data": v.tolist()}
         elif isinstance(v, list) and v and hasattr(v[0], "__dataclass_fields__"):
-            out[f.name] = [_encode(x) for x in v]
+            out[f.name] = [encode_dataclass(x) for x in v]
         elif hasattr(v, "__dataclass_fields__"):
-            out[f.name] = _encode(v)
+            out[f.name] = encode_dataclass(v)
         else:
             out[f.name] = v
     return out
 
 
-def _decode(cls, data: dict):
+def decode_dataclass(cls, data: dict, nested: dict | None = None):
+    """``cls`` from encode_dataclass's dict; ``nested``: field name -> dataclass of its value(s)."""
+    nested = _NESTED if nested is None else nested
     kwargs = {}
     for f in fields(cls):
         if f.name not in data:
@@ -165,9 +168,9 @@ def _decode(cls, data: dict):
         v = data[f.name]
         if isinstance(v, dict) and "dtype" in v and "data" in v:
             v = np.array(v["data"], dtype=v["dtype"])
-        elif f.name in _NESTED and isinstance(v, list):
-            v = [_decode(_NESTED[f.name], x) for x in v]
-        elif f.name in _NESTED and isinstance(v, dict):
-            v = _decode(_NESTED[f.name], v)
+        elif f.name in nested and isinstance(v, list):
+            v = [decode_dataclass(nested[f.name], x, nested) for x in v]
+        elif f.name in nested and isinstance(v, dict):
+            v = decode_dataclass(nested[f.name], v, nested)
         kwargs[f.name] = v
     return cls(**kwargs)

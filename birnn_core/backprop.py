@@ -1,0 +1,238 @@
+"""Backpropagation through time in both directions, keeping every gradient term.
+
+The forward trace (engine.run) holds every intermediate value; this module runs the chain rule
+backwards over it: the loss on the output layer, the head, then each layer from the top, each
+direction against its own processing order (the forward chain from t = T down to 1, the backward
+chain from t = 1 up to T). Each cell's per-step chain rule is its registry entry's ``backward``; a
+merge's is its entry's ``grad``; a loss is its output activation's ``loss``.
+
+Loss: L = (1 / N) sum over real steps t of l_t, N the number of real steps in the batch, with
+l_t = cross-entropy (softmax; targets (B, T) class indices), binary cross-entropy summed over
+outputs (sigmoid; targets (B, T, q) in [0, 1]) or squared error summed over outputs (none;
+targets (B, T, q)). Padded steps (t >= lengths[b]) carry no loss and receive zero gradient.
+
+The records are time-aligned as in the forward trace: dh[b, t] is dL/dh_t of that direction
+whatever the direction's processing order.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine import _reverse_index
+from .errors import ValidationError
+from .params import DirectionParams, HeadParams, LayerParams, ModelParams
+from .registry import BackContext, get_activation, get_cell, get_head_activation, get_merge
+from .trace import DirectionTrace, ModelTrace, decode_dataclass, encode_dataclass
+
+GRAD_FORMAT = "birnn-grads/1"
+
+
+@dataclass
+class DirectionGrads:
+    """Gradients of one direction of one layer, time-aligned (B, T, ...), zero at padding.
+
+    dh_out (B,T,h): dL/dh_t arriving from above (merge / next layer) only; dh (B,T,h): total
+    dL/dh_t (from above plus from the next step of this direction's chain); dc (B,T,h): total
+    dL/dc_t (LSTM); dgates (B,T,G*h): dL/d(gate value); dpre (B,T,G*h): dL/d(pre-activation);
+    dUh (B,T,G*h): dL/d(U v + b_U); dx (B,T,d): this direction's share of dL/dx_t; dh0, dc0 (B,h):
+    dL/d(initial state); params: dL/dW, dL/dU, dL/db, dL/db_U summed over the batch and steps.
+    """
+
+    name: str
+    cell: str
+    dh_out: np.ndarray
+    dh: np.ndarray
+    dpre: np.ndarray
+    dUh: np.ndarray
+    dx: np.ndarray
+    dh0: np.ndarray
+    params: DirectionParams
+    dgates: np.ndarray | None = None
+    dc: np.ndarray | None = None
+    dc0: np.ndarray | None = None
+
+
+@dataclass
+class LayerGrads:
+    """dmerged (B,T,m): dL/dm_t (None for merge 'none'); dX (B,T,d): dL/d(layer input)."""
+
+    merge: str
+    fwd: DirectionGrads
+    bwd: DirectionGrads | None
+    dmerged: np.ndarray | None
+    dX: np.ndarray
+
+    @property
+    def directions(self) -> list[DirectionGrads]:
+        return [self.fwd] + ([self.bwd] if self.bwd is not None else [])
+
+
+@dataclass
+class ModelGrads:
+    """A whole backward pass: the loss (None when started from an output gradient), dL/dlogits
+    (B,T,q), the head's gradients, every layer's (bottom first, as in the forward trace), dL/dX."""
+
+    layers: list[LayerGrads]
+    dX: np.ndarray
+    loss: float | None = None
+    losses: np.ndarray | None = None   # (B, T) per-step losses, zero at padding
+    dlogits: np.ndarray | None = None
+    head: HeadParams | None = None
+
+    def params(self) -> ModelParams:
+        """The gradients in the parameters' own structure (dL/dW where the model has W, ...)."""
+        layers = [LayerParams(lt.fwd.cell, lt.fwd.params, lt.bwd.params if lt.bwd else None, merge=lt.merge)
+                  for lt in self.layers]
+        return ModelParams(layers, self.head)
+
+    def to_dict(self) -> dict:
+        return {"format": GRAD_FORMAT, **encode_dataclass(self)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelGrads":
+        if data.get("format") != GRAD_FORMAT:
+            raise ValueError(f"Not gradients in format {GRAD_FORMAT} (got {data.get('format')!r}).")
+        return decode_dataclass(cls, data, _NESTED)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ModelGrads":
+        return cls.from_dict(json.loads(text))
+
+
+_NESTED = {"layers": LayerGrads, "fwd": DirectionGrads, "bwd": DirectionGrads, "params": DirectionParams,
+           "head": HeadParams}
+
+
+# ---------------------------------------------------------------- the loss and the head
+
+def loss_gradient(trace: ModelTrace, targets) -> tuple[float, np.ndarray, np.ndarray]:
+    """(L, per-step losses (B,T), dL/dlogits (B,T,q)) of the trace's output layer against ``targets``."""
+    if trace.logits is None or trace.probs is None or trace.head_activation is None:
+        raise ValidationError("The model has no output layer: give the gradient of the output instead.",
+                              field="head")
+    act = get_head_activation(trace.head_activation)
+    mask = trace.layers[-1].fwd.mask
+    targets = np.asarray(targets)
+    if act.loss is None:
+        raise ValidationError(f"The output activation {act.name!r} has no loss.", field="head")
+    want = mask.shape if act.name == "softmax" else trace.logits.shape
+    if targets.shape != want:
+        raise ValidationError(f"The targets have shape {targets.shape}: they must be {want}.", field="targets")
+    if act.name == "softmax" and np.any((targets[mask] < 0) | (targets[mask] >= trace.logits.shape[-1])):
+        raise ValidationError(f"Targets must be class indices 0..{trace.logits.shape[-1] - 1}.", field="targets")
+    n = int(mask.sum())
+    step_losses, dlogit_rows = act.loss(trace.logits[mask], trace.probs[mask], targets[mask])
+    losses = np.zeros(mask.shape)
+    losses[mask] = step_losses
+    dlogits = np.zeros_like(trace.logits)
+    dlogits[mask] = dlogit_rows / n
+    return float(step_losses.sum() / n), losses, dlogits
+
+
+# ---------------------------------------------------------------- one direction
+
+def _processing_order(lengths: np.ndarray, T: int, backward: bool):
+    """(B, T) gather index from processing step to time (an involution), or None for identity."""
+    if not backward:
+        return None
+    return _reverse_index(lengths, T)
+
+
+def _gather(a: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+    """(B, T, ...) reordered along T by idx (B, T) (None: unchanged)."""
+    if idx is None:
+        return a
+    return np.take_along_axis(a, idx.reshape(idx.shape + (1,) * (a.ndim - 2)), axis=1)
+
+
+def _reorder(a: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+    """(B, T, ...) time-aligned -> (T, B, ...) processing order (idx: an involution, None: identity)."""
+    return np.swapaxes(_gather(a, idx), 0, 1)
+
+
+def _unorder(a: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+    """(T, B, ...) processing order -> (B, T, ...) time-aligned."""
+    return _gather(np.swapaxes(a, 0, 1), idx)
+
+
+def direction_backward(tr: DirectionTrace, dh_out: np.ndarray, lengths: np.ndarray) -> DirectionGrads:
+    """BPTT through one direction: dh_out (B,T,h) = dL/dh_t from above -> its DirectionGrads."""
+    cell, p = get_cell(tr.cell), tr.params
+    if cell.backward is None:
+        raise ValidationError(f"The {cell.display} cell has no backward step.", field="cell")
+    B, T, h = tr.h.shape
+    Gh = cell.n_blocks * h
+    idx = _processing_order(lengths, T, tr.name == "backward")
+    order = lambda a: _reorder(a, idx)
+    rec = {"pre": order(tr.pre), "Uh": order(tr.Uh),
+           "H": np.concatenate([order(tr.h_prev)[:1], order(tr.h)])}
+    if tr.gates is not None:
+        rec["gates"] = order(tr.gates)
+    if tr.c is not None and tr.c_prev is not None and tr.tanh_c is not None:
+        rec["C"] = np.concatenate([order(tr.c_prev)[:1], order(tr.c)])
+        rec["tanh_c"] = order(tr.tanh_c)
+    grads = {k: np.zeros((T, B, Gh)) for k in ("dpre", "dUh", "dgates")}
+    grads["dH"], grads["dC"] = np.zeros((T, B, h)), np.zeros((T, B, h))
+    carry = {"h": np.zeros((B, h)), "c": np.zeros((B, h))}
+    ctx = BackContext(B, T, h, p.U, p.b_U, get_activation(tr.activation).derivative, rec,
+                      order(dh_out * tr.mask[..., None]), grads, carry)
+    step = cell.backward(ctx)
+    for s in range(T - 1, -1, -1):
+        step(s)
+    x, h_prev = order(tr.x), order(tr.h_prev)
+    V = (cell.recurrent_input(rec["gates"], h_prev) if cell.recurrent_input is not None
+         else np.broadcast_to(h_prev[:, :, None, :], (T, B, cell.n_blocks, h)))
+    dUh_blocks = grads["dUh"].reshape(T, B, cell.n_blocks, h)
+    params = DirectionParams(
+        np.einsum("tbg,tbd->gd", grads["dpre"], x), np.einsum("tbkj,tbki->kji", dUh_blocks, V).reshape(Gh, h),
+        grads["dpre"].sum(axis=(0, 1)), grads["dUh"].sum(axis=(0, 1)))
+    back = lambda a: _unorder(a, idx)
+    dpre = back(grads["dpre"])
+    lstm = "C" in rec
+    return DirectionGrads(
+        tr.name, tr.cell, dh_out * tr.mask[..., None], back(grads["dH"]), dpre, back(grads["dUh"]),
+        dpre @ p.W, carry["h"], params,
+        dgates=back(grads["dgates"]) if tr.gates is not None else None,
+        dc=back(grads["dC"]) if lstm else None, dc0=carry["c"] if lstm else None)
+
+
+# ---------------------------------------------------------------- the whole model
+
+def backprop(trace: ModelTrace, model: ModelParams, targets=None, d_output=None) -> ModelGrads:
+    """All gradients of a forward ``trace`` of ``model``: of the loss against ``targets`` through the
+    output layer, or, given ``d_output`` = dL/d(last layer's output) (B,T,m) (a pair [dh_f, dh_b]
+    for merge 'none'), of any loss of the recurrent layers' output."""
+    loss = losses = dlogits = head = None
+    if d_output is None:
+        if targets is None:
+            raise ValidationError("Give the targets (to backpropagate the loss) or d_output.", field="targets")
+        loss, losses, dlogits = loss_gradient(trace, targets)
+        assert model.head is not None
+        M = trace.layers[-1].merged
+        assert M is not None, "a head reads one merged vector per step"
+        head = HeadParams(np.einsum("btq,btm->qm", dlogits, M), dlogits.sum(axis=(0, 1)), model.head.activation)
+        d_output = dlogits @ model.head.W
+    layers: list[LayerGrads] = []
+    d_up = d_output
+    for lt in reversed(trace.layers):
+        fwd, bwd = lt.fwd, lt.bwd
+        if bwd is None:
+            dh_f, dh_b = d_up, None
+        else:
+            merge = get_merge(lt.merge)
+            assert merge.grad is not None, f"merge {merge.name!r} has no gradient"
+            dh_f, dh_b = merge.grad(d_up, fwd.h, bwd.h)
+        g_f = direction_backward(fwd, dh_f, trace.lengths)
+        g_b = direction_backward(bwd, dh_b, trace.lengths) if bwd is not None and dh_b is not None else None
+        dX = g_f.dx + (g_b.dx if g_b is not None else 0.0)
+        dmerged = d_up if lt.merged is not None else None
+        layers.append(LayerGrads(lt.merge, g_f, g_b, dmerged, dX))
+        d_up = dX
+    layers.reverse()
+    return ModelGrads(layers, layers[0].dX, loss, losses, dlogits, head)

@@ -137,26 +137,32 @@ def loss_gradient(trace: ModelTrace, targets) -> tuple[float, np.ndarray, np.nda
 
 # ---------------------------------------------------------------- one direction
 
+REVERSED = "reversed"  # every sequence is full: the backward direction's order is time reversed
+
+
 def _processing_order(lengths: np.ndarray, T: int, backward: bool):
-    """(B, T) gather index from processing step to time (an involution), or None for identity."""
+    """How processing steps map to time: None (the same), REVERSED, or a (B, T) gather index that
+    reverses each sequence within its own length (an involution)."""
     if not backward:
         return None
-    return _reverse_index(lengths, T)
+    return REVERSED if np.all(lengths == T) else _reverse_index(lengths, T)
 
 
-def _gather(a: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
-    """(B, T, ...) reordered along T by idx (B, T) (None: unchanged)."""
+def _gather(a: np.ndarray, idx) -> np.ndarray:
+    """(B, T, ...) reordered along T by ``idx`` (see _processing_order)."""
     if idx is None:
         return a
+    if isinstance(idx, str):
+        return a[:, ::-1]
     return np.take_along_axis(a, idx.reshape(idx.shape + (1,) * (a.ndim - 2)), axis=1)
 
 
-def _reorder(a: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+def _reorder(a: np.ndarray, idx) -> np.ndarray:
     """(B, T, ...) time-aligned -> (T, B, ...) processing order (idx: an involution, None: identity)."""
     return np.swapaxes(_gather(a, idx), 0, 1)
 
 
-def _unorder(a: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+def _unorder(a: np.ndarray, idx) -> np.ndarray:
     """(T, B, ...) processing order -> (B, T, ...) time-aligned."""
     return _gather(np.swapaxes(a, 0, 1), idx)
 
@@ -177,24 +183,28 @@ def direction_backward(tr: DirectionTrace, dh_out: np.ndarray, lengths: np.ndarr
     if tr.c is not None and tr.c_prev is not None and tr.tanh_c is not None:
         rec["C"] = np.concatenate([order(tr.c_prev)[:1], order(tr.c)])
         rec["tanh_c"] = order(tr.tanh_c)
-    grads = {k: np.zeros((T, B, Gh)) for k in ("dpre", "dUh", "dgates")}
-    grads["dH"], grads["dC"] = np.zeros((T, B, h)), np.zeros((T, B, h))
+    lstm = "C" in rec
+    grads = {"dpre": np.empty((T, B, Gh)), "dUh": np.empty((T, B, Gh)), "dH": np.empty((T, B, h))}
+    if tr.gates is not None:
+        grads["dgates"] = np.empty((T, B, Gh))
+    if lstm:
+        grads["dC"] = np.empty((T, B, h))
     carry = {"h": np.zeros((B, h)), "c": np.zeros((B, h))}
     ctx = BackContext(B, T, h, p.U, p.b_U, get_activation(tr.activation).derivative, rec,
                       order(dh_out * tr.mask[..., None]), grads, carry)
     step = cell.backward(ctx)
     for s in range(T - 1, -1, -1):
         step(s)
-    x, h_prev = order(tr.x), order(tr.h_prev)
-    V = (cell.recurrent_input(rec["gates"], h_prev) if cell.recurrent_input is not None
-         else np.broadcast_to(h_prev[:, :, None, :], (T, B, cell.n_blocks, h)))
-    dUh_blocks = grads["dUh"].reshape(T, B, cell.n_blocks, h)
-    params = DirectionParams(
-        np.einsum("tbg,tbd->gd", grads["dpre"], x), np.einsum("tbkj,tbki->kji", dUh_blocks, V).reshape(Gh, h),
-        grads["dpre"].sum(axis=(0, 1)), grads["dUh"].sum(axis=(0, 1)))
+    x, h_prev = order(tr.x).reshape(T * B, -1), order(tr.h_prev).reshape(T * B, h)
+    dpre_rows, dUh_rows = grads["dpre"].reshape(T * B, Gh), grads["dUh"].reshape(T * B, Gh)
+    if cell.recurrent_input is None:
+        dU = dUh_rows.T @ h_prev                                          # every block multiplies h_prev
+    else:
+        V = cell.recurrent_input(rec["gates"].reshape(T * B, Gh), h_prev)  # (T*B, G, h)
+        dU = np.concatenate([dUh_rows[:, k * h:(k + 1) * h].T @ V[:, k] for k in range(cell.n_blocks)])
+    params = DirectionParams(dpre_rows.T @ x, dU, dpre_rows.sum(axis=0), dUh_rows.sum(axis=0))
     back = lambda a: _unorder(a, idx)
     dpre = back(grads["dpre"])
-    lstm = "C" in rec
     return DirectionGrads(
         tr.name, tr.cell, dh_out * tr.mask[..., None], back(grads["dH"]), dpre, back(grads["dUh"]),
         dpre @ p.W, carry["h"], params,

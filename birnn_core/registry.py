@@ -393,8 +393,8 @@ class Cell:
     forward(ctx: SweepContext) -> step(s): the per-step function; step(s) reads H[s] (and the cell's
     other states at s) and writes Uh[s], pre[s], its records at s and H[s + 1].
     backward(ctx: BackContext) -> step(s): the same step's chain rule, called for s = T-1 .. 0.
-    recurrent_input(gates (T, B, G*h), h_prev (T, B, h)) -> (T, B, G, h): what U multiplies in each
-    block (None: h_prev in every block).
+    recurrent_input(gates (N, G*h), h_prev (N, h)) -> (N, G, h): what U multiplies in each block
+    (None: h_prev in every block).
     records: extra records name -> (extra leading steps, width in blocks of h); a state record has
     one extra step (its initial value at index 0), taken from ``states``: (state key, record) pairs,
     e.g. (("c", "C"),) for an LSTM (initial value model.h0[(layer, direction, "c")]).

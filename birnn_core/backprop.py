@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import _reverse_index
+from .engine import _reverse_index, run
 from .errors import ValidationError
 from .params import DirectionParams, HeadParams, LayerParams, ModelParams
 from .registry import BackContext, get_activation, get_cell, get_head_activation, get_merge
@@ -214,12 +214,14 @@ def direction_backward(tr: DirectionTrace, dh_out: np.ndarray, lengths: np.ndarr
 
 # ---------------------------------------------------------------- the whole model
 
-def backprop(trace: ModelTrace, model: ModelParams, targets=None, d_output=None) -> ModelGrads:
+def backprop(trace: ModelTrace, model: ModelParams, targets=None, d_output=None,
+             d_directions: tuple | None = None) -> ModelGrads:
     """All gradients of a forward ``trace`` of ``model``: of the loss against ``targets`` through the
     output layer, or, given ``d_output`` = dL/d(last layer's output) (B,T,m) (a pair [dh_f, dh_b]
-    for merge 'none'), of any loss of the recurrent layers' output."""
+    for merge 'none'), of any loss of the recurrent layers' output, or, given ``d_directions`` =
+    (dL/dh^fwd, dL/dh^bwd or None) (B,T,h), of any loss of the last layer's two chains."""
     loss = losses = dlogits = head = None
-    if d_output is None:
+    if d_output is None and d_directions is None:
         if targets is None:
             raise ValidationError("Give the targets (to backpropagate the loss) or d_output.", field="targets")
         loss, losses, dlogits = loss_gradient(trace, targets)
@@ -232,7 +234,9 @@ def backprop(trace: ModelTrace, model: ModelParams, targets=None, d_output=None)
     d_up = d_output
     for lt in reversed(trace.layers):
         fwd, bwd = lt.fwd, lt.bwd
-        if bwd is None:
+        if d_directions is not None and lt is trace.layers[-1]:
+            dh_f, dh_b = d_directions
+        elif bwd is None:
             dh_f, dh_b = d_up, None
         else:
             merge = get_merge(lt.merge)
@@ -241,8 +245,42 @@ def backprop(trace: ModelTrace, model: ModelParams, targets=None, d_output=None)
         g_f = direction_backward(fwd, dh_f, trace.lengths)
         g_b = direction_backward(bwd, dh_b, trace.lengths) if bwd is not None and dh_b is not None else None
         dX = g_f.dx + (g_b.dx if g_b is not None else 0.0)
-        dmerged = d_up if lt.merged is not None else None
+        dmerged = d_up if lt.merged is not None and d_up is not None else None
         layers.append(LayerGrads(lt.merge, g_f, g_b, dmerged, dX))
         d_up = dX
     layers.reverse()
     return ModelGrads(layers, layers[0].dX, loss, losses, dlogits, head)
+
+
+# ---------------------------------------------------------------- how far a gradient reaches
+
+def influence(model: ModelParams, X: np.ndarray, of: str = "merged") -> np.ndarray:
+    """(T, T) map of ||d q_t / d x_k|| (Frobenius norm of the Jacobian block) for one sequence X (T, d).
+
+    ``of``: "merged" (q_t = the last layer's output m_t), "forward" or "backward" (q_t = that chain's
+    h_t in the last layer). The forward chain's map is zero above the diagonal (k > t), the
+    backward chain's below it. One batched backward pass: each (t, unit) is its own sequence.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    T = X.shape[0]
+    top = model.layers[-1]
+    chains = {"forward": top.fwd, "backward": top.bwd}
+    chain = chains.get(of)
+    if of == "merged":
+        n = top.output_size
+    elif chain is not None:
+        n = chain.hidden_size
+    else:
+        raise ValidationError(f"No {of!r} chain to measure: choose merged, forward"
+                              + (" or backward." if top.bwd is not None else "."), field="of")
+    trace = run(ModelParams(model.layers), np.broadcast_to(X, (T * n, T, X.shape[1])).copy())
+    seed = np.zeros((T * n, T, n))
+    rows = np.arange(T * n)
+    seed[rows, rows // n, rows % n] = 1.0                      # sequence (t, j) asks for d q_t[j]
+    if of == "merged":
+        grads = backprop(trace, model, d_output=seed)
+    else:
+        other = chains["backward" if of == "forward" else "forward"]
+        zero = np.zeros((T * n, T, other.hidden_size)) if other is not None else None
+        grads = backprop(trace, model, d_directions=(seed, zero) if of == "forward" else (zero, seed))
+    return np.sqrt((grads.dX.reshape(T, n, T, -1) ** 2).sum(axis=(1, 3)))

@@ -232,3 +232,23 @@ def test_bad_targets_are_refused_with_what_to_change():
         backprop(tr, ex.model, np.zeros((1, 4), dtype=int))
     with pytest.raises(ValidationError, match="class indices"):
         backprop(tr, ex.model, np.full((1, 3), 7))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "gru_classic", "lstm"])
+def test_influence_maps_are_the_jacobian_norms_and_respect_each_chain(cell):
+    from birnn_core.backprop import influence
+    rng = np.random.default_rng(2)
+    model = presets.random_model(cell, 3, 2, 3, None, seed=4)
+    X = rng.normal(size=(5, 3))
+    fwd, bwd, merged = (influence(model, X, of) for of in ("forward", "backward", "merged"))
+    assert np.all(np.triu(fwd, 1) == 0) and np.all(np.tril(bwd, -1) == 0)
+    assert np.all(np.diag(fwd) > 0) and np.all(np.diag(bwd) > 0) and np.all(merged > 0)
+    # against finite differences of the merged output
+    eps, t, k = 1e-6, 1, 3
+    J = np.zeros((5, 3))
+    for j in range(3):
+        up, down = X.copy(), X.copy()
+        up[k, j] += eps
+        down[k, j] -= eps
+        J[:, j] = (run(model, up).layers[-1].merged[0, t] - run(model, down).layers[-1].merged[0, t]) / (2 * eps)
+    assert merged[t, k] == pytest.approx(np.linalg.norm(J), abs=1e-6)

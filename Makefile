@@ -1,7 +1,7 @@
 # BiRNN Explainer: one-command setup, run, test and benchmarks.
 #
 #   make run    set up .venv (runtime deps + birnn_core) and serve the app on http://localhost:8501
-#   make test   set up .venv (dev deps + birnn_core + Debian chromium), run ruff and the whole test suite
+#   make test   set up .venv (dev deps + packages + Debian chromium), run ruff, mypy and the whole test suite
 #   make bench  set up .venv (dev deps) and run every benchmark script in bench/
 #
 # Stamp files in .venv/ record what is installed, so a repeated run installs nothing unless
@@ -70,6 +70,7 @@ run: $(RUNTIME_STAMP)
 
 test: $(DEV_STAMP) browser
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy
 	BIRNN_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q
 
 bench: $(DEV_STAMP)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .registry import get_activation, get_cell
-from .trace import DirectionTrace
+from .registry import get_activation, get_cell, get_head_activation, get_merge
+from .trace import DirectionTrace, ModelTrace
 
 def _gate_symbol(cell, gate: str, activation: str) -> str:
     return get_activation(cell.gate_activations.get(gate, activation)).symbol

@@ -8,6 +8,7 @@ import numpy as np
 
 from .params import DirectionParams, HeadParams, LayerParams, ModelParams
 from .registry import get_cell, get_merge
+from .trace import ModelTrace
 
 SEED_TOKENS = ["I", "love", "AI"]
 SEED_EMBEDDINGS = [[0.1, 0.3, 0.5], [0.2, 0.6, 0.8], [0.3, 0.7, 0.9]]
@@ -51,6 +52,47 @@ def seed_example() -> Example:
                    ModelParams([layer], HeadParams(SEED_HEAD_W, SEED_HEAD_B, "softmax")),
                    "Seed 000's hand-worked example. Its output layer is not given in the seed: "
                    "W_o and b_o here are our own small choice.")
+
+
+@dataclass(frozen=True)
+class SeedValue:
+    """A state seed 000 prints beside the exact one (t is 1-based, as the seed counts)."""
+
+    direction: str
+    t: int
+    printed: list[float]
+    exact: np.ndarray
+
+    @property
+    def decimals(self) -> int:
+        """The precision the seed prints this state to."""
+        return max(len(repr(float(v)).split(".")[1]) for v in self.printed)
+
+    @property
+    def matches(self) -> bool:
+        """Does the exact value, rounded as the seed rounds it, give the printed one?"""
+        return bool(np.array_equal(np.round(self.exact, self.decimals), self.printed))
+
+
+def is_seed_trace(trace: ModelTrace) -> bool:
+    """True when ``trace`` runs seed 000's example (its tokens, embeddings, cell and both directions'
+    weights), so that the states the seed prints are the ones to compare with."""
+    ex, layer = seed_example(), trace.layers[0]
+    same = lambda tr, p: all(np.array_equal(getattr(tr.params, k), getattr(p, k)) for k in ("W", "U", "b", "b_U"))
+    seed = ex.model.layers[0]
+    return (len(trace.layers) == 1 and list(trace.tokens) == ex.tokens and trace.X.shape[0] == 1
+            and np.array_equal(trace.X[0], ex.embeddings) and layer.bwd is not None
+            and all(tr.cell == seed.cell and tr.activation == seed.activation for tr in layer.directions)
+            and same(layer.fwd, seed.fwd) and same(layer.bwd, seed.bwd))
+
+
+def seed_comparison(trace: ModelTrace) -> list[SeedValue]:
+    """Every state seed 000 prints (forward t = 1..T, then backward), beside the exact value in ``trace``."""
+    layer = trace.layers[0]
+    keys = sorted(SEED_PRINTED, key=lambda k: (k[0] != "forward", k[1]))
+    return [SeedValue(direction, t, SEED_PRINTED[direction, t],
+                      (layer.fwd if direction == "forward" else layer.bwd).h[0, t - 1])
+            for direction, t in keys]
 
 
 def init_direction(rng: np.random.Generator, cell: str, d: int, h: int, bias: bool = True) -> DirectionParams:

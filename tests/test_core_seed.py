@@ -34,12 +34,35 @@ def test_step1_forward_equals_seed(trace):
 
 @pytest.mark.parametrize("key", sorted(presets.SEED_PRINTED))
 def test_each_printed_value_is_documented(trace, key):
-    direction, t = key
-    d = trace.layers[0].fwd if direction == "forward" else trace.layers[0].bwd
-    printed = np.array(presets.SEED_PRINTED[key])
-    decimals = max(len(f"{v}".split(".")[1]) for v in printed)
-    matches = np.array_equal(np.round(d.h[0, t - 1], decimals), printed)
-    assert matches == EXPECTED_MATCH[key], f"{key}: exact {d.h[0, t - 1]}, seed prints {printed}"
+    """presets.seed_comparison is what the Step by step page's seed check shows."""
+    value = next(v for v in presets.seed_comparison(trace) if (v.direction, v.t) == key)
+    d = trace.layers[0].fwd if key[0] == "forward" else trace.layers[0].bwd
+    np.testing.assert_array_equal(value.exact, d.h[0, key[1] - 1])
+    assert value.matches == EXPECTED_MATCH[key], f"{key}: exact {value.exact}, seed prints {value.printed}"
+
+
+def test_seed_comparison_rounds_to_the_printed_precision(trace):
+    values = presets.seed_comparison(trace)
+    assert [(v.direction, v.t) for v in values] == [("forward", 1), ("forward", 2), ("forward", 3),
+                                                    ("backward", 1), ("backward", 2), ("backward", 3)]
+    assert {(v.direction, v.t): v.decimals for v in values}[("forward", 3)] == 2  # printed [0.88, 0.92]
+    one = presets.SeedValue("forward", 1, [0.33, 0.64], np.array([0.3275, 0.6351]))
+    assert one.decimals == 2 and one.matches
+    assert not presets.SeedValue("forward", 1, [0.327, 0.635], np.array([0.3276, 0.6351])).matches
+
+
+def test_is_seed_trace(trace):
+    assert presets.is_seed_trace(trace)
+    ex = presets.seed_example()
+    X = ex.embeddings.copy()
+    X[0, 0] = 0.11
+    assert not presets.is_seed_trace(run(ex.model, X, tokens=ex.tokens))
+    assert not presets.is_seed_trace(run(ex.model, ex.embeddings, tokens=["I", "love", "ML"]))
+    model = ex.model.copy()
+    model.layers[0].bwd.b_U[0] = 0.5  # a recurrent bias changes every backward state
+    assert not presets.is_seed_trace(run(model, ex.embeddings, tokens=ex.tokens))
+    uni = presets.random_model("rnn", 3, 2, None, 2)
+    assert not presets.is_seed_trace(run(uni, ex.embeddings, tokens=ex.tokens))
 
 
 def test_exact_values_hand_checked(trace):
@@ -65,3 +88,14 @@ def test_explanation_written_as_the_seed_writes_it(trace):
     assert r"\begin{bmatrix}0.34 \\ 0.75\end{bmatrix}" in tex
     bwd = explain_text(trace.layers[0].bwd, 2)
     assert "backward direction, t = 3" in bwd and "0.5×0.3 + 0.3×0.7 + 0.2×0.9 = 0.54" in bwd
+
+
+def test_output_equations_write_the_merge_and_the_head(trace):
+    from birnn_core.explain import output_equations
+    merge, head = output_equations(trace, 0)
+    assert merge[:2] == [("sym", "m", "1", ""), ("op", "=")] and ("sym", "h", "1", "bwd") in merge
+    assert merge[-1] == ("mat", [["0.327", "0.635", "0.844", "0.967"]])  # concat of both directions at t = 1
+    assert head[2] == ("text", "softmax") and head[-1] == ("mat", [[f"{p:.3f}".rstrip("0") for p in trace.probs[0, 0]]])
+    ex = presets.seed_example()
+    uni = presets.random_model("rnn", 3, 2, None, None)
+    assert output_equations(run(uni, ex.embeddings), 1) == []  # no second direction to merge, no head

@@ -1,10 +1,11 @@
-"""Streamlit glue for the shared Workspace: one per session, read from a share link once, and the
-trace computed once per change (every page reads the same trace).
+"""Every session key, one row each, and the Streamlit glue for the shared Workspace: one per
+session, read from a share link once, the trace computed once per change (every page reads it).
 
-Session keys: "workspace" (Workspace), "ws_version" (int, bumped on every change),
-"trace" / "trace_version" (the last computation), "last_good" (last valid ModelTrace),
-"prev_trace" (the trace before the last change, to highlight what an edit changed),
-"model_params" (ModelParams of the workspace, read by other pages).
+A key is declared once below as a ``Key``: the string Streamlit stores it under, and one line on
+what it holds. Pages and modules use these names, never the string. Keys marked ``shared`` are
+contracts between pages; a key ending in "_" is the prefix of a family of widget keys (one per
+generation of the editors, per sentence, ...), spelled with ``Key.at``. The share-link fields
+are a different table: app.workspace.FIELDS.
 """
 from __future__ import annotations
 
@@ -15,13 +16,138 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from birnn_core import ModelTrace, NonFiniteResultError, ValidationError, presets, run
+from birnn_core import ModelParams, ModelTrace, NonFiniteResultError, ValidationError, presets, run
 
 from app import text
 from app.workspace import Workspace
 
-KEY = "workspace"
 
+class Key(str):
+    """A session-state key: the string itself (usable wherever Streamlit takes a key), with what it holds."""
+
+    meaning: str
+    shared: bool
+
+    def __new__(cls, key: str, meaning: str, *, shared: bool = False) -> "Key":
+        self = super().__new__(cls, key)
+        self.meaning, self.shared = meaning, shared
+        return self
+
+    def at(self, *parts) -> str:
+        """One member of a key family: Key("X_", ...).at("0_1") -> "X_0_1"."""
+        if not self.endswith("_"):
+            raise ValueError(f"{self!r} is one key, not a family of keys")
+        return self + "_".join(map(str, parts))
+
+
+# ---------------------------------------------------------------- the table: every session key
+
+# the shared workspace and its computation (app.state, every page)
+WORKSPACE = Key("workspace", "the Workspace every page shows (Step by step edits it)")
+WS_VERSION = Key("ws_version", "int bumped on every change of the workspace")
+TRACE = Key("trace", "the Computation of the workspace at TRACE_VERSION")
+TRACE_VERSION = Key("trace_version", "the WS_VERSION the cached TRACE was computed at")
+LAST_GOOD = Key("last_good", "the last valid ModelTrace, shown while an edit is invalid")
+PREV_TRACE = Key("prev_trace", "the trace before the last change: the states table outlines what changed")
+URL_ERROR = Key("url_error", "why the address's share link could not be opened (None once the person edits)")
+RERUN_MS = Key("_rerun_ms", "server time of the last full rerun in ms (the entry file; read by benchmarks)")
+
+# contracts between pages
+MODEL_PARAMS = Key("model_params", "ModelParams of the last valid workspace (read by Shapes & parameters)",
+                   shared=True)
+INSPECT = Key("inspect", "HandedOver: a trained tagger's trace, handed over by Uni vs Bi to Step by step "
+              "and Arrows diagram", shared=True)
+STEP_SOURCE = Key("step_source", "radio on Step by step: 'workspace' or 'tagger' (set by the hand-over)",
+                  shared=True)
+DIAGRAM_SOURCE = Key("diagram_source", "radio on Arrows diagram: 'workspace' or 'tagger' (set by the hand-over)",
+                     shared=True)
+
+# Step by step: the editors' generation (see restart_workspace) and their tables
+GEN = Key("gen", "generation of the workspace's shape: bumped when a control replaces it, so every editor "
+          "gets new keys")
+DRAWN_GEN = Key("drawn_gen", "the GEN the controls above the fragment were drawn with (the fragment reruns "
+                "the page when GEN moves on)")
+TAB_GEN = Key("tab_gen", "bumped on a change of tab: a table that reappears starts from the workspace")
+FRAMES = Key("frames", "the editors' frames, built from the workspace at FRAMES_GEN")
+FRAMES_GEN = Key("frames_gen", "the 'GEN_TAB_GEN' the FRAMES were built at")
+SENTENCE_MSG = Key("sentence_msg", "why the typed sentence was refused, or None")
+IMPORT_MSG = Key("import_msg", "why the imported JSON was refused, or None")
+
+# Step by step widgets
+PRESET_PICK = Key("preset_pick", "selectbox: the preset to load")
+CELL = Key("cell_", "selectbox per GEN: the cell")
+ACTIVATION = Key("act_", "selectbox per GEN: the SimpleRNN activation")
+MERGE = Key("merge_", "selectbox per GEN: the merge mode")
+OUTPUT = Key("out_", "selectbox per GEN: the output activation")
+BIDIRECTIONAL = Key("bi_", "toggle per GEN: bidirectional")
+TIE = Key("tie_", "toggle per GEN: tie the backward weights to the forward ones")
+SIZES = {what: Key(f"{what}_", f"number input per GEN: {what}") for what in ("d", "h_f", "h_b", "q")}
+EDIT_TAB = Key("edit_tab", "tabs: the open editor tab (only its tables are drawn)")
+EMBEDDINGS_EDITOR = Key("X_", "data editor per GEN_TAB_GEN: tokens and embeddings")
+DIRECTION_EDITOR = Key("dir_", "data editor per direction ('f', 'b') and GEN_TAB_GEN: [W | U | b (| b_U)]")
+HEAD_EDITOR = Key("head_", "data editor per GEN_TAB_GEN: [W_o | b_o]")
+NUDGE_TARGET = Key("nudge_target_", "selectbox per GEN_TAB_GEN: the number to nudge")
+NUDGE_VALUE = Key("nudge_value_", "number input per GEN_TAB_GEN and target: the nudged number")
+SENTENCE = Key("sentence", "text input: a typed sentence (Enter replaces the tokens)")
+T_SLIDER = Key("t_slider", "select slider: the time step written out (clamped to the sentence)")
+SHOW_SEED = Key("show_seed", "toggle: the seed check panel")
+SHOW_SHARE = Key("show_share", "toggle: the share and export panel")
+IMPORT_FILE = Key("import_file", "file uploader: a JSON exported from the page")
+INSPECT_T = Key("inspect_t", "select slider: the tagger's time step")
+INSPECT_DIR = Key("inspect_dir", "radio: the tagger's direction")
+INSPECT_UNITS = Key("inspect_units", "multiselect: the tagger's units written out")
+INSPECT_HEATMAP = Key("inspect_heatmap_", "chart per direction: the tagger's states")
+
+# Arrows diagram widgets
+DIAGRAM_ORDER = Key("diagram_order", "radio: animation order")
+DIAGRAM_FOCUS = Key("diagram_focus", "selectbox: the token whose inputs are shown (kept when options change)")
+DIAGRAM_STEP = Key("diagram_step", "select slider: the step (kept when the order changes; moved by the buttons)")
+DIAGRAM_BACK = Key("diagram_back", "button: previous step")
+DIAGRAM_NEXT = Key("diagram_next", "button: next step")
+DIAGRAM_CHART = Key("diagram_chart", "chart: the arrows diagram")
+DIAGRAM_MERGE_CHART = Key("diagram_merge_chart", "chart: the merged vectors")
+
+# Uni vs Bi taggers widgets
+COMPARE_EXAMPLE = Key("compare_example", "selectbox: an example (fills COMPARE_TEXT)")
+COMPARE_TEXT = Key("compare_text", "text input: the sentence both taggers tag")
+COMPARE_OCC_PICK = Key("compare_occ_pick_", "selectbox per sentence: the disagreement whose occlusion is plotted")
+COMPARE_OCC_FIG = Key("compare_occ_fig", "chart: the occlusion plot")
+HAND_OVER = Key("hand_over_", "button per tagger and source key: hand the sentence's trace to another page")
+COMPARE_LAYER = Key("compare_layer", "radio: the layer of the heatmaps")
+COMPARE_HEATMAP = Key("compare_heatmap_", "chart per tagger and direction: states heatmap")
+
+KEYS: tuple[Key, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Key)) + tuple(SIZES.values())
+
+# values of the STEP_SOURCE / DIAGRAM_SOURCE radios
+SOURCES = ("workspace", "tagger")
+
+
+# ---------------------------------------------------------------- typed access to the shared keys
+
+@dataclass(frozen=True)
+class HandedOver:
+    """A trained model's trace on one sentence; ``label`` is plain text (the receiving page escapes it)."""
+
+    label: str
+    trace: ModelTrace
+
+
+def hand_over(handed: HandedOver, source: Key) -> None:
+    """Give the pages that read INSPECT this trace, and set their source radio to it."""
+    st.session_state[INSPECT] = handed
+    st.session_state[source] = "tagger"
+
+
+def handed_over() -> HandedOver | None:
+    return st.session_state.get(INSPECT)
+
+
+def model_params() -> ModelParams | None:
+    """The workspace's model as of its last valid computation (None before any)."""
+    return st.session_state.get(MODEL_PARAMS)
+
+
+# ---------------------------------------------------------------- the workspace and its computation
 
 @dataclass
 class Computation:
@@ -39,7 +165,7 @@ class Computation:
 
 def get_workspace() -> Workspace:
     """The session's Workspace: from the link's ?s= the first time (if valid), else the seed example."""
-    if KEY not in st.session_state:
+    if WORKSPACE not in st.session_state:
         ws, error = None, None
         s = st.query_params.get("s")
         if s:
@@ -47,48 +173,71 @@ def get_workspace() -> Workspace:
                 ws = Workspace.from_url_state(s)
             except ValidationError as e:
                 error = f"The shared link could not be opened: {e} The seed example is shown instead."
-        st.session_state[KEY] = ws or Workspace.from_example(presets.seed_example())
-        st.session_state["ws_version"] = 0
-        st.session_state["url_error"] = error
-    return st.session_state[KEY]
+        st.session_state[WORKSPACE] = ws or Workspace.from_example(presets.seed_example())
+        st.session_state[WS_VERSION] = 0
+        st.session_state[URL_ERROR] = error
+    return st.session_state[WORKSPACE]
 
 
 def set_workspace(ws: Workspace) -> None:
     """Replace the workspace (every page sees the change on its next run)."""
-    st.session_state[KEY] = ws
-    st.session_state["url_error"] = None  # the person has moved on from the link that failed
-    st.session_state["ws_version"] = st.session_state.get("ws_version", 0) + 1
+    st.session_state[WORKSPACE] = ws
+    st.session_state[URL_ERROR] = None  # the person has moved on from the link that failed
+    st.session_state[WS_VERSION] = st.session_state.get(WS_VERSION, 0) + 1
+
+
+def generation() -> int:
+    return st.session_state.setdefault(GEN, 0)
+
+
+def restart_workspace(ws: Workspace) -> None:
+    """A workspace of a new shape: bump GEN, so every editor is rebuilt from it under new keys.
+
+    Called from a callback inside the Step by step fragment, it makes the fragment rerun the
+    whole page (see ``workspace_restarted``)."""
+    set_workspace(ws)
+    st.session_state[GEN] = generation() + 1
+    st.session_state.pop(PREV_TRACE, None)
+    st.session_state.pop(LAST_GOOD, None)
+
+
+def mark_drawn(gen: int) -> None:
+    """The controls above the fragment were drawn for generation ``gen``."""
+    st.session_state[DRAWN_GEN] = gen
+
+
+def workspace_restarted() -> bool:
+    """GEN moved on since the page was drawn: a fragment rerun would hold the old editors."""
+    return generation() != st.session_state.get(DRAWN_GEN)
 
 
 def show_link_problem() -> None:
     """Open the share link of this address (if any) and say, on whatever page, why it failed."""
     if "s" in st.query_params:
         get_workspace()
-    if st.session_state.get("url_error"):
-        st.warning(text.markdown(st.session_state["url_error"]))
+    if st.session_state.get(URL_ERROR):
+        st.warning(text.markdown(st.session_state[URL_ERROR]))
 
 
 def compute() -> Computation:
     """Run the core on the workspace once per version; keep the last valid trace on errors."""
     ws = get_workspace()
-    version = st.session_state.get("ws_version", 0)
-    cached = st.session_state.get("trace")
-    if cached is not None and st.session_state.get("trace_version") == version:
+    version = st.session_state.get(WS_VERSION, 0)
+    cached = st.session_state.get(TRACE)
+    if cached is not None and st.session_state.get(TRACE_VERSION) == version:
         return cached
-    last_good = st.session_state.get("last_good")
+    last_good = st.session_state.get(LAST_GOOD)
     try:
         model = ws.model()
         trace = run(model, ws.embeddings, tokens=ws.tokens)
-        st.session_state["model_params"] = model
+        st.session_state[MODEL_PARAMS] = model
         result = Computation(trace, last_good=last_good)
         if last_good is not None:
-            st.session_state["prev_trace"] = last_good
-        st.session_state["last_good"] = trace
-    except ValidationError as e:
+            st.session_state[PREV_TRACE] = last_good
+        st.session_state[LAST_GOOD] = trace
+    except (ValidationError, NonFiniteResultError) as e:
         result = Computation(None, str(e), last_good)
-    except NonFiniteResultError as e:
-        result = Computation(None, str(e), last_good)
-    st.session_state["trace"], st.session_state["trace_version"] = result, version
+    st.session_state[TRACE], st.session_state[TRACE_VERSION] = result, version
     return result
 
 

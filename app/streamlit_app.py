@@ -32,13 +32,13 @@ PAGES = [
     for p in PAGE_TABLE
 ]
 
-from app.state import show_link_problem  # noqa: E402
+from app.state import RERUN_MS, show_link_problem  # noqa: E402
 
 current = st.navigation(PAGES)
 show_link_problem()
 current.run()
 # Server-side time of this rerun, for bench/bench_step_page.py (AppTest reads the session value, a
 # real server prints it to its log when BIRNN_LOG_RERUN_MS is set).
-st.session_state["_rerun_ms"] = (time.perf_counter() - _t0) * 1e3
+st.session_state[RERUN_MS] = (time.perf_counter() - _t0) * 1e3
 if os.environ.get("BIRNN_LOG_RERUN_MS"):
-    print(f"rerun_ms={st.session_state['_rerun_ms']:.2f} part=full", file=sys.stderr, flush=True)
+    print(f"rerun_ms={st.session_state[RERUN_MS]:.2f} part=full", file=sys.stderr, flush=True)

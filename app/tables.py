@@ -1,6 +1,7 @@
-"""Pure builders for the step-by-step page: editor frames <-> matrices, and the coloured states table.
+"""Pure builders of the pages' tables: editor frames <-> matrices, the coloured states table, the
+seed check and the output-versus-final-state table.
 
-No Streamlit here: frames go into st.data_editor, the HTML goes into st.html.
+No Streamlit here: frames go into st.data_editor, the HTML into st.html, the markdown into st.markdown.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from birnn_core import GATES, ModelTrace, num
+
+from app.text import markdown
 
 
 def row_labels(cell: str, h: int) -> list[str]:
@@ -198,3 +201,37 @@ def states_html(trace: ModelTrace, tokens: list[str], prev: ModelTrace | None = 
             ".states td.changed{outline:3px solid #f59e0b;outline-offset:-3px;font-weight:700}</style>"
             f"<table><thead><tr><th></th><th></th>{head1}</tr><tr><th>t</th><th>token</th>{head2}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table><p style='font-size:12px;color:#666'>{caption}</p></div>")
+
+
+# ---------------------------------------------------------------- the seed check
+
+def seed_markdown(values) -> str:
+    """presets.seed_comparison's rows as a markdown table: printed, exact (4 decimals), matches."""
+    lines = ["| state | seed prints | exact | matches |", "|---|---|---|---|"]
+    for v in values:
+        lines.append(f"| h_{v.t} {v.direction} | {v.printed} | [{', '.join(f'{x:.4f}' for x in v.exact)}] | "
+                     f"{'✅ yes' if v.matches else '❌ no'} |")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- output versus final state
+
+def vector_text(v, digits: int = 3) -> str:
+    """A vector's first 8 values ("[0.1, 0.2, …]"); a matrix's first 3 rows, separated by "; "."""
+    v = np.asarray(v)
+    if v.ndim == 2:
+        return "; ".join(vector_text(r, digits) for r in v[:3]) + (" …" if len(v) > 3 else "")
+    shown = ", ".join(num(float(x), digits) for x in v[:8])
+    return f"[{shown}{', …' if v.size > 8 else ''}]"
+
+
+def final_state_markdown(rows) -> str:
+    """app.figures.diagram.final_state_rows as a markdown table: code in code spans, every other cell
+    escaped (app.text.markdown), so no cell can turn into markup or split the table."""
+    lines = ["| | expression | what it is | values | equals | |", "|---|---|---|---|---|---|"]
+    code = lambda s: f"`{s}`" if s and "`" not in s and "|" not in s else markdown(s)
+    for r in rows:
+        mark = "" if r.same is None else ("✓ equal" if r.same else "✗ different")
+        lines.append(f"| {markdown(r.framework)} | {code(r.expression)} | {markdown(r.meaning)} | "
+                     f"{code(vector_text(r.values))} | {code(r.same_as)} | {mark} |")
+    return "\n".join(lines)

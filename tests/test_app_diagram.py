@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from app.state import DIAGRAM_SOURCE, INSPECT, HandedOver  # noqa: E402
 from app.workspace import Workspace  # noqa: E402
 from birnn_core import presets, run  # noqa: E402
 
@@ -127,14 +128,14 @@ def test_an_invalid_workspace_keeps_the_last_diagram_and_says_why():
 
 
 def test_tagger_trace_handed_over_is_drawn():
-    """The taggers page hands a trace over in session_state["inspect"]; the page can draw it instead."""
+    """The taggers page hands a trace over in session_state[INSPECT]; the page can draw it instead."""
     at = AppTest.from_file(str(ENTRY), default_timeout=30)
     at.run()
     model = presets.random_model("lstm", d=8, h_f=16, h_b=16, q=5, seed=3)
     X = np.random.default_rng(0).normal(size=(6, 8))
     tagger_trace = run(model, X, tokens=list("abcdef"))
-    at.session_state["inspect"] = {"label": "a b c d e f", "trace": tagger_trace}
-    at.session_state["diagram_source"] = "tagger"
+    at.session_state[INSPECT] = HandedOver("a b c d e f", tagger_trace)
+    at.session_state[DIAGRAM_SOURCE] = "tagger"
     at.switch_page("views/diagram.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -171,8 +172,8 @@ def test_the_handed_over_tagger_label_is_text_in_the_draw_radio():
     tokens = ["![i](http://x.invalid/a.png)", "_a_", "<b>b</b>"]
     trace = run(model, np.random.default_rng(0).normal(size=(3, 8)), tokens=tokens)
     label = "bi tagger on “" + " ".join(tokens) + "”"
-    at.session_state["inspect"] = {"label": label, "trace": trace}
-    at.session_state["diagram_source"] = "tagger"
+    at.session_state[INSPECT] = HandedOver(label, trace)
+    at.session_state[DIAGRAM_SOURCE] = "tagger"
     at.switch_page("views/diagram.py").run()
     assert not at.exception, [e.value for e in at.exception]
     draw = at.radio(key="diagram_source")

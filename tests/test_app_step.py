@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from app.state import INSPECT, STEP_SOURCE, HandedOver
 from app.workspace import Workspace
 from birnn_core import presets, run
 
@@ -213,8 +214,8 @@ def test_a_trained_models_trace_can_be_inspected_read_only():
     tr = run(model, np.random.default_rng(0).normal(size=(4, 8)), tokens=tokens)
     at = AppTest.from_file(ENTRY, default_timeout=30)
     at.run()
-    at.session_state["inspect"] = {"label": " ".join(tokens), "trace": tr}
-    at.session_state["step_source"] = "tagger"
+    at.session_state[INSPECT] = HandedOver(" ".join(tokens), tr)
+    at.session_state[STEP_SOURCE] = "tagger"
     at.switch_page("views/step_by_step.py")
     at.run()
     no_exception(at)

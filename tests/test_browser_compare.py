@@ -24,7 +24,7 @@ CONTROLS = [  # literal rows: tests/test_control_inventory.py reads them with as
     ("views/compare.py", "Inspect the real models' hidden states (heatmaps)",
      "test_open_the_heatmaps_and_switch_the_layer"),
     ("views/compare.py", "Layer", "test_open_the_heatmaps_and_switch_the_layer"),
-    ("views/compare.py", "key=inspect_", "test_hand_a_tagger_over_to_another_view"),
+    ("views/compare.py", "key=hand_over_", "test_hand_a_tagger_over_to_another_view"),
     ("views/compare.py", "Per-tag accuracy on the test set (shipped seeds)", "test_open_the_per_tag_accuracy_table"),
 ]
 

@@ -9,42 +9,47 @@ from playwright.sync_api import expect
 
 from app import exports
 from app.workspace import Workspace
-from birnn_core import presets, run
+from birnn_core import num, presets, run
 
 pytestmark = pytest.mark.browser
 
 V = "views/step_by_step.py"
+VC = "views/step/controls.py"
+VE = "views/step/editors.py"
+VR = "views/step/results.py"
+VI = "views/step/inspect.py"
 CONTROLS = [
-    (V, "Preset", "test_preset_cell_and_sizes_change_the_states_table"),
-    (V, "Cell", "test_preset_cell_and_sizes_change_the_states_table"),
-    (V, "number_input(label)", "test_preset_cell_and_sizes_change_the_states_table"),
-    (V, "Activation", "test_activation_merge_output_and_toggles"),
-    (V, "Merge", "test_activation_merge_output_and_toggles"),
-    (V, "Output", "test_activation_merge_output_and_toggles"),
-    (V, "Bidirectional", "test_activation_merge_output_and_toggles"),
-    (V, "Tie forward and backward weights", "test_activation_merge_output_and_toggles"),
-    (V, "Tokens & embeddings", "test_edit_an_embedding_and_a_token"),
-    (V, "key=X_", "test_edit_an_embedding_and_a_token"),
-    (V, "…or type a sentence (each new word gets a fixed pseudo-random embedding)",
+    (VC, "Preset", "test_preset_cell_and_sizes_change_the_states_table"),
+    (VC, "Cell", "test_preset_cell_and_sizes_change_the_states_table"),
+    (VC, "number_input(label)", "test_preset_cell_and_sizes_change_the_states_table"),
+    (VC, "Activation", "test_activation_merge_output_and_toggles"),
+    (VC, "Merge", "test_activation_merge_output_and_toggles"),
+    (VC, "Output", "test_activation_merge_output_and_toggles"),
+    (VC, "Bidirectional", "test_activation_merge_output_and_toggles"),
+    (VC, "Tie forward and backward weights", "test_activation_merge_output_and_toggles"),
+    (VE, "Tokens & embeddings", "test_edit_an_embedding_and_a_token"),
+    (VE, "key=X_", "test_edit_an_embedding_and_a_token"),
+    (VE, "…or type a sentence (each new word gets a fixed pseudo-random embedding)",
      "test_type_a_sentence_and_press_enter"),
-    (V, "Forward weights", "test_edit_W_f_changes_h1_forward_to_the_core_value"),
-    (V, "data_editor(frame)", "test_edit_W_f_changes_h1_forward_to_the_core_value"),
-    (V, "Backward weights", "test_backward_and_output_tables_edit_their_numbers"),
-    (V, "Output layer", "test_backward_and_output_tables_edit_their_numbers"),
-    (V, "Nudge one number", "test_nudge_one_number"),
-    (V, "Number to change", "test_nudge_one_number"),
-    (V, "number_input(symbol)", "test_nudge_one_number"),
-    (V, "Time step t", "test_time_step_slider_writes_out_that_step"),  # and test_a_shorter_sentence_moves_the_step_to_its_last_token
-    (V, "Check the seed: its printed values beside the exact ones", "test_seed_check_panel"),
-    (V, "Share and export (the address bar already holds the share link)", "test_downloads_hold_the_page_state"),
-    (V, "JSON (parameters + trace)", "test_downloads_hold_the_page_state"),
-    (V, "CSV of the states", "test_downloads_hold_the_page_state"),
-    (V, "Worksheet (Markdown + LaTeX)", "test_downloads_hold_the_page_state"),
-    (V, "PyTorch code", "test_downloads_hold_the_page_state"),
-    (V, "Import a JSON exported from this page", "test_import_a_gru_of_another_shape_from_the_default_tab"),
+    (VE, "Forward weights", "test_edit_W_f_changes_h1_forward_to_the_core_value"),
+    (VE, "data_editor(frame)", "test_edit_W_f_changes_h1_forward_to_the_core_value"),
+    (VE, "Backward weights", "test_backward_and_output_tables_edit_their_numbers"),
+    (VE, "Output layer", "test_backward_and_output_tables_edit_their_numbers"),
+    (VE, "Nudge one number", "test_nudge_one_number"),
+    (VE, "Number to change", "test_nudge_one_number"),
+    (VE, "number_input(symbol)", "test_nudge_one_number"),
+    (VR, "Time step t", "test_time_step_slider_writes_out_that_step"),  # and test_a_shorter_sentence_moves_the_step_to_its_last_token
+    (VR, "Check the seed: its printed values beside the exact ones", "test_seed_check_panel"),
+    (VR, "Share and export (the address bar already holds the share link)", "test_downloads_hold_the_page_state"),
+    (VR, "JSON (parameters + trace)", "test_downloads_hold_the_page_state"),
+    (VR, "CSV of the states", "test_downloads_hold_the_page_state"),
+    (VR, "Worksheet (Markdown + LaTeX)", "test_downloads_hold_the_page_state"),
+    (VR, "PyTorch code", "test_downloads_hold_the_page_state"),
+    (VR, "Import a JSON exported from this page", "test_import_a_gru_of_another_shape_from_the_default_tab"),
     (V, "Model", "test_inspect_a_tagger_handed_over_from_compare"),
-    (V, "Direction", "test_inspect_a_tagger_handed_over_from_compare"),
-    (V, "Units to write out", "test_inspect_a_tagger_handed_over_from_compare"),
+    (VI, "Time step t", "test_inspect_a_tagger_handed_over_from_compare"),
+    (VI, "Direction", "test_inspect_a_tagger_handed_over_from_compare"),
+    (VI, "Units to write out", "test_inspect_a_tagger_handed_over_from_compare"),
 ]
 
 
@@ -472,6 +477,14 @@ def test_inspect_a_tagger_handed_over_from_compare(page, app_server):
     expect(page.get_by_text("backward").first).to_be_visible()
     choose(page, "Units to write out", "unit 2")
     expect(page.locator("[data-testid=stMultiSelect]")).to_contain_text("unit 2")
+    slider = page.locator("[data-testid=stSlider]", has_text="Time step t").get_by_role("slider")
+    retry(lambda: (slider.focus(), slider.press("Home"), slider.press("ArrowRight")),
+          lambda: expect(slider).to_have_attribute("aria-valuetext", "2 · looks", timeout=5_000), page=page)
+    wait_for_app(page)
+    # the backward state of unit 2 at t = 2 of the shipped bi tagger on the page's default sentence
+    from taggers import tagger as tg
+    h = tg.load_taggers()[1].trace(["It", "looks", "like", "rain"]).layers[-1].bwd.h[0, 1, 1]
+    expect(page.locator("[data-testid=stHtml]").last).to_contain_text(num(float(h)))
     page.locator("[data-testid=stRadio]", has_text="Model").get_by_text("Your model (editable)").click()
     wait_for_app(page)
     expect(states_table(page)).to_contain_text("0.327")

@@ -1,17 +1,25 @@
 """Every control on every page has a real-browser test: the inventory makes a control without one visible.
 
-The controls are found by reading app/views/*.py (every st.<widget>(...) call, labelled by its
-label's text up to the first placeholder, or by its key); the inventory is the union of the
-CONTROLS lists in tests/test_browser_*.py, rows of (view file, control label, browser test name).
+The controls are found by reading app/views/**/*.py (every st.<widget>(...) call, labelled by its
+label's text up to the first placeholder, or by its key: a key declared in app.state, or one
+member of a key family, ``FAMILY.at(...)``, is labelled by the key's string); the inventory is the
+union of the CONTROLS lists in tests/test_browser_*.py, rows of (view file relative to app/,
+control label, browser test name).
 A new widget without a row, a row whose control is gone, or a row naming a test that does not
 exist fails here.
 """
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from app import state  # noqa: E402
+
 VIEWS = ROOT / "app" / "views"
 WIDGETS = {"button", "download_button", "file_uploader", "text_input", "text_area", "number_input",
            "selectbox", "multiselect", "radio", "toggle", "checkbox", "slider", "select_slider",
@@ -32,6 +40,9 @@ def _label(call: ast.Call, constants: dict) -> list[str]:
     if isinstance(arg, ast.Name) and arg.id in constants:
         return list(constants[arg.id])
     key = next((k.value for k in call.keywords if k.arg == "key"), None)
+    declared = _declared_key(key)
+    if declared is not None:
+        return [f"key={declared}"]
     if isinstance(key, ast.Constant):
         return [f"key={key.value}"]
     if isinstance(key, ast.JoinedStr) and isinstance(key.values[0], ast.Constant):
@@ -39,9 +50,18 @@ def _label(call: ast.Call, constants: dict) -> list[str]:
     return [f"{call.func.attr}({ast.unparse(arg)})"]  # a computed label: the expression itself
 
 
+def _declared_key(node) -> str | None:
+    """The string of a key named from app.state: KEY, state.KEY, or a family's FAMILY.at(...)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "at":
+        node = node.func.value
+    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+    key = getattr(state, name, None) if name else None
+    return key if isinstance(key, state.Key) else None
+
+
 def scanned_controls() -> set[tuple[str, str]]:
     found = set()
-    for path in sorted(VIEWS.glob("*.py")):
+    for path in sorted(VIEWS.rglob("*.py")):
         tree = ast.parse(path.read_text())
         constants = {t.id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
                      for t in node.targets if isinstance(t, ast.Name)
@@ -51,7 +71,7 @@ def scanned_controls() -> set[tuple[str, str]]:
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr in WIDGETS):
                 for label in _label(node, constants):
-                    found.add((f"views/{path.name}", label))
+                    found.add((path.relative_to(VIEWS.parent).as_posix(), label))
     return found
 
 
@@ -98,4 +118,6 @@ def test_every_inventory_row_names_a_real_browser_test():
 def test_the_scan_finds_the_controls_it_should():
     found = scanned_controls()
     assert ("views/compare.py", "Examples where right context decides") in found
+    assert ("views/step/editors.py", "key=X_") in found  # a widget group of a page, labelled by its key family
+    assert ("views/compare.py", "key=hand_over_") in found
     assert len(found) > 30

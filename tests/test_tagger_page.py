@@ -85,12 +85,13 @@ def test_hidden_state_heatmaps_and_hand_over(at):
     at.radio(key="compare_layer").set_value(2).run()
     assert not at.exception
     assert len(at.get("plotly_chart")) >= 3
-    at.button(key="inspect_bi_step_source").click().run()
+    from app.state import HAND_OVER, INSPECT, STEP_SOURCE
+    at.button(key=HAND_OVER.at("bi", STEP_SOURCE)).click().run()
     assert not at.exception, [e.value for e in at.exception]
-    handed = at.session_state["inspect"]
-    assert handed["trace"].tokens == ["It", "looks", "like", "rain"]
-    assert handed["trace"].layers[0].bwd is not None and handed["trace"].probs.shape == (1, 4, 17)
-    assert "bi tagger" in handed["label"]
+    handed = at.session_state[INSPECT]
+    assert handed.trace.tokens == ["It", "looks", "like", "rain"]
+    assert handed.trace.layers[0].bwd is not None and handed.trace.probs.shape == (1, 4, 17)
+    assert "bi tagger" in handed.label and at.session_state[STEP_SOURCE] == "tagger"
 
 
 def test_page_does_not_import_torch():
@@ -103,21 +104,13 @@ def test_page_does_not_import_torch():
     assert out.stdout.strip().splitlines()[-1] == "False"
 
 
-def _examples():
-    """EXAMPLES and the default label of the page, read from its source (importing it runs the page)."""
-    import ast
-    tree = ast.parse(PAGE.read_text(encoding="utf-8"))
-    examples = next(ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.AnnAssign)
-                    and getattr(n.target, "id", "") == "EXAMPLES")
-    return examples
-
-
 def test_the_page_opens_on_an_example_where_the_right_context_decides(at):
     """With the shipped weights, at the default example's focus word: uni and bi disagree, bi has
     the expected tag, and bi's tag changes when the sentence is cut right after the focus word."""
+    from app.comparison import EXAMPLES
     from taggers import tagger as tg
     text = at.text_input(key="compare_text").value
-    example = next(ex for ex in _examples() if ex[1] == text)  # the box opens on one of the examples
+    example = next(ex for ex in EXAMPLES if ex[1] == text)  # the box opens on one of the examples
     _, sentence, i, gold, _ = example
     uni, bi = tg.load_taggers()
     tokens = tg.tokenize(sentence)

@@ -10,9 +10,11 @@ import streamlit as st
 
 from app.figures.diagram import (PARALLEL, SEQUENTIAL, arrows_figure, diagram_steps, final_state_rows,
                                  merge_caption, merge_figure)
-from app.state import compute
+from app.state import (DIAGRAM_BACK, DIAGRAM_CHART, DIAGRAM_FOCUS, DIAGRAM_MERGE_CHART, DIAGRAM_NEXT, DIAGRAM_ORDER,
+                       DIAGRAM_SOURCE, DIAGRAM_STEP, SOURCES, compute, handed_over)
+from app.tables import final_state_markdown, vector_text
 from app.text import isolate, markdown
-from birnn_core import explain_latex, num
+from birnn_core import explain_latex
 
 ORDERS = {SEQUENTIAL: "Forward sweep, then backward", PARALLEL: "Both directions at once"}
 LATEX_MAX_UNITS = 8  # st.latex of a step only while its matrices stay readable
@@ -20,28 +22,8 @@ CHART_CONFIG = {"displayModeBar": False}
 NO_FOCUS = -1  # the "(none)" option (a None value would make the selectbox show no choice at all)
 
 
-def vector_text(v) -> str:
-    v = np.asarray(v)
-    if v.ndim == 2:
-        return "; ".join(vector_text(r) for r in v[:3]) + (" …" if len(v) > 3 else "")
-    shown = ", ".join(num(float(x), 3) for x in v[:8])
-    return f"[{shown}{', …' if v.size > 8 else ''}]"
-
-
-def final_state_markdown(rows) -> str:
-    """The output-versus-final-state map as a markdown table: code in code spans, every other cell
-    escaped (app.text.markdown), so no cell can turn into markup or split the table."""
-    lines = ["| | expression | what it is | values | equals | |", "|---|---|---|---|---|---|"]
-    code = lambda s: f"`{s}`" if s and "`" not in s and "|" not in s else markdown(s)
-    for r in rows:
-        mark = "" if r.same is None else ("✓ equal" if r.same else "✗ different")
-        lines.append(f"| {markdown(r.framework)} | {code(r.expression)} | {markdown(r.meaning)} | "
-                     f"{code(vector_text(r.values))} | {code(r.same_as)} | {mark} |")
-    return "\n".join(lines)
-
-
 def shift_step(delta: int, n: int) -> None:
-    st.session_state["diagram_step"] = int(np.clip(st.session_state.get("diagram_step", n - 1) + delta, 0, n - 1))
+    st.session_state[DIAGRAM_STEP] = int(np.clip(st.session_state.get(DIAGRAM_STEP, n - 1) + delta, 0, n - 1))
 
 
 st.title("Arrows diagram")
@@ -49,15 +31,15 @@ st.caption("The network unrolled over time, as seed 000 draws it: each x_t feeds
            "(left to right) and the backward chain (right to left); the two states at t are merged "
            "into m_t, and the output layer reads m_t. Edits on the Step by step page show here.")
 
-inspected = st.session_state.get("inspect")  # {"label", "trace"} handed over by the taggers page
+handed = handed_over()  # a trained tagger's trace, from the Uni vs Bi page
 source = "workspace"
-if inspected is not None:
-    # the taggers page sets "diagram_source" to "tagger" when it hands a sentence over
-    source = st.radio("Draw", ["workspace", "tagger"], horizontal=True, key="diagram_source",
+if handed is not None:
+    # the taggers page sets DIAGRAM_SOURCE to "tagger" when it hands a sentence over
+    source = st.radio("Draw", SOURCES, horizontal=True, key=DIAGRAM_SOURCE,
                       format_func={"workspace": "the Step by step model",  # radio options render markdown
-                                   "tagger": f"the trained tagger: {markdown(isolate(inspected['label']))}"}.get)
+                                   "tagger": f"the trained tagger: {markdown(isolate(handed.label))}"}.get)
 if source == "tagger":
-    trace = inspected["trace"]
+    trace = handed.trace
     st.caption("The real model's hidden states (h is large, so nodes are heatmap strips; hover for values).")
 else:
     comp = compute()
@@ -76,32 +58,32 @@ layer = len(trace.layers) - 1
 bidirectional = trace.layers[layer].bwd is not None
 
 c1, c2 = st.columns([2, 3])
-order = c1.radio("Animation order", list(ORDERS), format_func=ORDERS.get, key="diagram_order",
+order = c1.radio("Animation order", list(ORDERS), format_func=ORDERS.get, key=DIAGRAM_ORDER,
                  horizontal=True, disabled=not bidirectional)
 # A widget whose options change (another sentence length, another order) is a new widget to
 # Streamlit, which would start it on its first option: write the kept value back every run.
 focus_options = [NO_FOCUS] + list(range(T))
-kept = st.session_state.get("diagram_focus", NO_FOCUS)
-st.session_state["diagram_focus"] = kept if kept in focus_options else NO_FOCUS
-focus = c2.selectbox("Show what reaches h_t for token", focus_options, key="diagram_focus",
+kept = st.session_state.get(DIAGRAM_FOCUS, NO_FOCUS)
+st.session_state[DIAGRAM_FOCUS] = kept if kept in focus_options else NO_FOCUS
+focus = c2.selectbox("Show what reaches h_t for token", focus_options, key=DIAGRAM_FOCUS,
                      format_func=lambda i: "(none)" if i == NO_FOCUS else f"t = {i + 1}: {tokens[i]}")  # plain text
 focus = None if focus == NO_FOCUS else focus
 
 steps = diagram_steps(trace, layer, 0, order)
 n = len(steps)
-kept = st.session_state.get("diagram_step", n - 1)
+kept = st.session_state.get(DIAGRAM_STEP, n - 1)
 # the same step number after a change of order; the last step when there are fewer steps now
-st.session_state["diagram_step"] = kept if isinstance(kept, int) and 0 <= kept < n else n - 1
+st.session_state[DIAGRAM_STEP] = kept if isinstance(kept, int) and 0 <= kept < n else n - 1
 s1, s2, s3 = st.columns([1, 8, 1], vertical_alignment="bottom")
-s1.button("◀ Step", key="diagram_back", on_click=shift_step, args=(-1, n), use_container_width=True,
+s1.button("◀ Step", key=DIAGRAM_BACK, on_click=shift_step, args=(-1, n), use_container_width=True,
           help="The previous step (the equation below follows it)")
-step = s2.select_slider("Step", options=list(range(n)), key="diagram_step",
+step = s2.select_slider("Step", options=list(range(n)), key=DIAGRAM_STEP,
                         format_func=lambda k: f"{k + 1}: {steps[k].label()}")
-s3.button("Step ▶", key="diagram_next", on_click=shift_step, args=(1, n), use_container_width=True,
+s3.button("Step ▶", key=DIAGRAM_NEXT, on_click=shift_step, args=(1, n), use_container_width=True,
           help="The next step")
 
 fig = arrows_figure(trace, tokens, layer=layer, order=order, step=step, focus=focus)
-st.plotly_chart(fig, theme=None, key="diagram_chart", config=CHART_CONFIG)
+st.plotly_chart(fig, theme=None, key=DIAGRAM_CHART, config=CHART_CONFIG)
 st.caption("▶ Play animates in the browser (the slider scrubs); ◀ Step / Step ▶ above move the step "
            "whose equation is written out below. Hover a node for its whole vector; faded nodes are "
            "not computed yet at that step.")
@@ -131,7 +113,7 @@ with st.expander(f"The equation of step {step + 1} ({current.label()}) in full",
 
 st.subheader("The merged vectors")
 st.caption(merge_caption(lt.merge if bidirectional else None))
-st.plotly_chart(merge_figure(trace, tokens, layer=layer), theme=None, key="diagram_merge_chart",
+st.plotly_chart(merge_figure(trace, tokens, layer=layer), theme=None, key=DIAGRAM_MERGE_CHART,
                 config=CHART_CONFIG)
 
 st.subheader("Output versus final state")

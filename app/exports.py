@@ -1,10 +1,13 @@
 """Exports of a Workspace and its trace: JSON (importable again), CSV of the states, a Markdown/LaTeX
-worksheet for a class, and PyTorch code that reproduces the same numbers. Pure functions."""
+worksheet for a class, and PyTorch code that reproduces the same numbers. Pure functions; the page
+offers every row of ``EXPORTS``."""
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -144,3 +147,31 @@ def pytorch_code(ws: Workspace) -> str:
               "logits = merged @ W_o.T + b_o", "y = " + get_head_activation(ws.head_activation).torch.format(z="logits")]
     lines += ["print('h_fwd', h_fwd)", "print('merged', merged)", "print('y', y)"]
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- the table the page offers
+
+@dataclass(frozen=True)
+class Export:
+    """One download on the Step by step page: ``make(ws, trace) -> str``; ``refusal(ws)`` says why
+    this workspace cannot be exported so (None: it can)."""
+
+    label: str
+    filename: str
+    mime: str
+    make: Callable[[Workspace, ModelTrace], str]
+    refusal: Callable[[Workspace], str | None] = lambda ws: None
+
+
+def _torch_refusal(ws: Workspace) -> str | None:
+    cell = get_cell(ws.cell)
+    return cell.torch_refusal if cell.torch is None else None
+
+
+EXPORTS: list[Export] = [
+    Export("JSON (parameters + trace)", "birnn_trace.json", "application/json", to_json),
+    Export("CSV of the states", "birnn_states.csv", "text/csv", lambda ws, trace: states_csv(trace)),
+    Export("Worksheet (Markdown + LaTeX)", "birnn_worksheet.md", "text/markdown", worksheet_markdown),
+    Export("PyTorch code", "birnn_reproduce.py", "text/x-python", lambda ws, trace: pytorch_code(ws),
+           _torch_refusal),
+]

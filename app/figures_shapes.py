@@ -7,7 +7,7 @@ tensors; states are dashed.
 """
 from __future__ import annotations
 
-from birnn_core.shapes import FlowLayer
+from shape_calculator import FlowLayer
 
 LAYER_STYLE = 'shape=box, style="rounded,filled", fillcolor="#dbe9f6", color="#4a7fb5"'
 TENSOR_STYLE = 'shape=box, style="filled", fillcolor="#f4f4f4", color="#999999"'

@@ -51,7 +51,7 @@ def test_defaults_reproduce_seed_002_lstm():
 def test_changing_settings_changes_shapes_counts_and_code():
     at = _run()
     at.number_input(key="shapes_units").set_value(8)
-    at.selectbox(key="shapes_cell").set_value("GRU")
+    at.selectbox(key="shapes_cell").set_value("gru")
     at.toggle(key="shapes_bi").set_value(True).run()  # enables the merge mode
     at.selectbox(key="shapes_merge").set_value("sum")
     at.number_input(key="shapes_layers").set_value(2)
@@ -75,10 +75,11 @@ def test_changing_settings_changes_shapes_counts_and_code():
 def test_merge_none_with_stacked_layers_is_a_clear_error():
     at = _run()
     at.toggle(key="shapes_bi").set_value(True).run()
-    at.selectbox(key="shapes_merge").select_index(4)  # None
+    at.selectbox(key="shapes_merge").set_value("none")
     at.number_input(key="shapes_layers").set_value(2).run()
     assert not at.exception
     assert len(at.error) == 1 and "merge_mode=None" in at.error[0].value
+    assert "Choose concat, sum, mul, ave to stack layers" in at.error[0].value
     assert [s.value for s in at.subheader][-2:] == ["Regularizers", "Seed 002 checked"]
     at.number_input(key="shapes_layers").set_value(1).run()
     _no_errors(at)
@@ -121,6 +122,7 @@ def test_a_broken_model_in_session_state_gives_a_message_not_a_traceback():
     at.run()
     assert not at.exception
     assert len(at.error) == 1 and "Cannot compute the penalties" in at.error[0].value
+    assert "the model has no layers" in at.error[0].value
 
 
 def test_reads_the_model_the_step_by_step_page_left_in_the_session():
@@ -140,9 +142,9 @@ def test_reads_the_model_the_step_by_step_page_left_in_the_session():
 
 def test_shape_flow_dot_links_every_layer_to_h_n_in_pytorch_only():
     from app.figures_shapes import shape_flow_dot
-    from birnn_core.shapes import RecurrentSpec, shape_flow
+    from shape_calculator import RecurrentSpec, shape_flow
 
-    spec = RecurrentSpec(cell="LSTM", bidirectional=True, num_layers=3, return_state=True)
+    spec = RecurrentSpec(cell="lstm", bidirectional=True, num_layers=3, return_state=True)
     torch_dot = shape_flow_dot(shape_flow(spec, "PyTorch"), "PyTorch")
     # outputs of the top layer: out0 = output, out1 = h_n, out2 = c_n
     assert 'out1 [label="h_n  (6, 1, 64)"' in torch_dot
@@ -152,3 +154,52 @@ def test_shape_flow_dot_links_every_layer_to_h_n_in_pytorch_only():
     keras_dot = shape_flow_dot(shape_flow(spec, "Keras"), "Keras")
     assert "layer1 -> out" not in keras_dot and "layer3 -> out1 [style=dashed];" in keras_dot
     assert 'seq1 [label="(1, 3, 128)"' in keras_dot
+
+
+def test_the_cell_picker_offers_every_registered_cell_by_its_display_name():
+    from birnn_core.registry import cells
+
+    at = _run()
+    picker = at.selectbox(key="shapes_cell")
+    assert picker.options == [c.display for c in cells()]
+    assert picker.value == "lstm"
+
+
+def test_every_cell_and_merge_renders_without_errors():
+    """The page stays correct for every registered cell: its own Keras counts, and PyTorch's tables,
+    code and diagram or the cell's refusal."""
+    from birnn_core.registry import cells, merges
+
+    at = _run()
+    at.toggle(key="shapes_bi").set_value(True).run()
+    for c in cells():
+        for m in merges():
+            at.selectbox(key="shapes_cell").set_value(c.name)
+            at.selectbox(key="shapes_merge").set_value(m.name).run()
+            _no_errors(at)
+            text = _markdown(at)
+            if c.torch is None:
+                assert [w.value for w in at.warning] == [c.torch_refusal], (c.name, m.name)
+                assert text.count("Output: `") == 1  # Keras only
+                assert not any("from torch import nn" in code.value for code in at.code)
+            else:
+                assert not at.warning and text.count("Output: `") == 2, (c.name, m.name)
+                assert any(f"nn.{c.torch.module}(" in " ".join(code.value.split()) for code in at.code)
+
+
+def test_the_classic_gru_counts_keras_and_refuses_pytorch():
+    from birnn_core.registry import get_cell
+
+    at = _run()
+    at.selectbox(key="shapes_cell").set_value("gru_classic").run()
+    _no_errors(at)
+    text = _markdown(at)
+    # Keras GRU(64, reset_after=False) on d = 5: 3*(d*h + h*h + h) = 3*(320 + 4096 + 64)
+    assert "`3h(d+h+1)`: 3 × 64 × (5 + 64 + 1) = 13,440 | **13,440** |" in text
+    assert "Output: `(1, 3, 64)`" in text and "18,176" not in text
+    assert [w.value for w in at.warning] == [get_cell("gru_classic").torch_refusal]
+    assert any("reset_after=False" in c.value for c in at.code)
+    assert any("No PyTorch code" in c.value for c in at.caption)
+    at.segmented_control(key="shapes_flow_framework").set_value("PyTorch").run()
+    _no_errors(at)
+    assert len(at.warning) == 2 and not at.get("graphviz_chart")

@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from birnn_core import presets  # noqa: E402
-from birnn_core.shapes import Regularizer, model_weights, regularization_penalty  # noqa: E402
+from birnn_core import get_cell, presets  # noqa: E402
+from shape_calculator import Regularizer, model_weights, regularization_penalty  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +25,7 @@ CONTROLS = [
     (V, "Features d", "test_number_input_takes_a_value_and_refuses_what_it_cannot_take"),
     (V, "Units h", "test_number_input_takes_a_value_and_refuses_what_it_cannot_take"),
     (V, "Stacked layers", "test_number_input_takes_a_value_and_refuses_what_it_cannot_take"),
-    (V, "Cell", "test_cell_and_gru_reset_after"),
-    (V, "GRU reset_after", "test_cell_and_gru_reset_after"),
+    (V, "Cell", "test_cell_picks_the_keras_variant_and_pytorch_refuses_the_classic_gru"),
     (V, "Activation", "test_activation_changes_the_code_not_the_counts"),
     (V, "Bidirectional", "test_bidirectional_and_merge_mode"),
     (V, "Merge mode", "test_bidirectional_and_merge_mode"),
@@ -187,32 +186,58 @@ def test_number_input_takes_a_value_and_refuses_what_it_cannot_take(page, app_se
     assert_page_clean(page)
 
 
-def test_cell_and_gru_reset_after(page, app_server):
+def refusals(page):
+    """The warnings saying that PyTorch cannot express the cell."""
+    return page.locator("[data-testid=stAlertContentWarning]").filter(has_text="cannot express")
+
+
+def test_cell_picks_the_keras_variant_and_pytorch_refuses_the_classic_gru(page, app_server):
     open_shapes(page, app_server)
-    reset_after = page.get_by_role("switch", name="GRU reset_after", exact=True)
-    expect(reset_after).to_be_disabled()  # only a GRU has it
+    expect(refusals(page)).to_have_count(0)
 
     choose(page, "Cell", "GRU")
     # Keras GRU(64), reset_after=True: 3·64·(5+64+2) = 13,632; PyTorch's GRU has the same two biases
     expect(cell(page, "13,632")).to_be_visible()
-    expect(code_blocks(page).first).to_contain_text("layers.GRU(64")
+    expect(code_blocks(page).first).to_contain_text("reset_after=True")
+    expect(code_blocks(page).nth(1)).to_contain_text("nn.GRU(")
     expect(diagram(page)).to_contain_text("13,632 parameters")
-    expect(reset_after).to_be_enabled()
-    expect(reset_after).to_be_checked()
 
-    toggle(page, "GRU reset_after")
-    expect(reset_after).not_to_be_checked()
-    expect(cell(page, "13,440")).to_be_visible()  # 3·64·(5+64+1): one bias
+    choose(page, "Cell", get_cell("gru_classic").display)
+    # Keras GRU(64, reset_after=False): one bias, 3·(d·h + h·h + h) = 3·(5·64 + 64·64 + 64) = 13,440
+    expect(cell(page, "13,440")).to_be_visible()
+    expect(page.locator("td").filter(has_text="3h(d+h+1): 3 × 64 × (5 + 64 + 1) = 13,440")).to_have_count(1)
     expect(code_blocks(page).first).to_contain_text("reset_after=False")
-    toggle(page, "GRU reset_after")
-    expect(cell(page, "13,632")).to_be_visible()
+    expect(diagram(page)).to_contain_text("GRU(64, reset_after=False)")
+    # PyTorch: the refusal, no output, no counts, no code of another model
+    expect(refusals(page)).to_have_count(1)
+    expect(refusals(page).first.locator("[data-testid=stMarkdownContainer]")).to_have_text(
+        get_cell("gru_classic").torch_refusal)
+    expect(outputs(page)).to_have_count(1)                        # Keras' only
+    expect(page.get_by_text("No PyTorch code")).to_be_visible()
+    expect(code_blocks(page).filter(has_text="from torch import nn")).to_have_count(0)
+    expect(cell(page, "13,632")).to_have_count(0)
+
+    toggle(page, "Bidirectional")
+    expect(cell(page, "26,880")).to_be_visible()                  # × 2 directions
+    group = page.get_by_role("radiogroup", name="Diagram for")
+    retry(lambda: group.get_by_role("radio", name="PyTorch").click(),
+          lambda: expect(group.get_by_role("radio", name="PyTorch")).to_be_checked(), page=page)
+    wait_for_app(page)
+    expect(refusals(page)).to_have_count(2)                       # the diagram refuses too
+    expect(diagram(page)).to_have_count(0)
+    retry(lambda: group.get_by_role("radio", name="Keras").click(),
+          lambda: expect(group.get_by_role("radio", name="Keras")).to_be_checked(), page=page)
+    wait_for_app(page)
+    expect(diagram(page)).to_contain_text("26,880 parameters")
+    expect(refusals(page)).to_have_count(1)
 
     choose(page, "Cell", "SimpleRNN")
-    expect(cell(page, "4,480")).to_be_visible()  # 64·(5+64+1)
-    expect(cell(page, "4,544")).to_be_visible()  # PyTorch nn.RNN: 64·(5+64+2)
+    expect(refusals(page)).to_have_count(0)
+    expect(cell(page, "8,960")).to_be_visible()   # 2 × 64·(5+64+1)
+    expect(cell(page, "9,088")).to_be_visible()   # PyTorch nn.RNN: 2 × 64·(5+64+2)
     expect(code_blocks(page).first).to_contain_text("layers.SimpleRNN(64")
     expect(code_blocks(page).nth(1)).to_contain_text("nn.RNN(")
-    expect(reset_after).to_be_disabled()
+    expect(outputs(page)).to_have_count(2)
     assert_page_clean(page)
 
 
@@ -246,7 +271,7 @@ def test_bidirectional_and_merge_mode(page, app_server):
     expect(outputs(page).nth(1)).to_have_text("Output: (1, 3, 128)")  # PyTorch always concatenates
     expect(code_blocks(page).first).to_contain_text('merge_mode="sum"')
 
-    choose(page, "Merge mode", "None (both returned)")
+    choose(page, "Merge mode", "none (both returned)")
     expect(page.get_by_text("forward output", exact=True).first).to_be_visible()
     expect(page.get_by_text("backward output", exact=True).first).to_be_visible()
     # merge_mode=None cannot feed a second layer: a message says so and what to change
@@ -346,8 +371,10 @@ def test_weight_tensor_expanders(page, app_server):
     open_shapes(page, app_server)
     open_close(page, expander(page, "Weight tensors (Keras layout"),
                "layer 1: kernel (5, 256), recurrent_kernel (64, 256), bias (256)")
+    open_close(page, expander(page, "Weight tensors (Keras layout"), "in Keras order: i, f, c, o.")
     open_close(page, expander(page, "Weight tensors (state_dict names"),
                "layer 1: weight_ih_l0 (256, 5), weight_hh_l0 (256, 64), bias_ih_l0 (256), bias_hh_l0 (256)")
+    open_close(page, expander(page, "Weight tensors (state_dict names"), "in PyTorch order: i, f, g, o.")
     toggle(page, "Bidirectional")
     box = expander(page, "Weight tensors (state_dict names")
     open_close(page, box, "bias_hh_l0 (256) (× 2: forward and backward)")

@@ -1,5 +1,7 @@
-"""birnn_core.shapes: shapes and parameter counts against torch itself, Keras formulas against
-hand arithmetic and seed 002, the generated code, and Keras' regularizer penalties."""
+"""shape_calculator: shapes and parameter counts against torch itself, Keras formulas against
+hand arithmetic and seed 002, the generated code, the registry's vocabulary (a registered cell is
+counted from its entry; PyTorch refuses the classic GRU) and Keras' regularizer penalties.
+The generated Keras code is run against Keras itself in tests/test_shapes_keras.py."""
 from __future__ import annotations
 
 import itertools
@@ -10,12 +12,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from birnn_core.shapes import (
-    CELLS,
-    MERGE_MODES,
+from birnn_core import ValidationError
+from birnn_core.registry import Cell, KerasLayout, cells, get_cell, merges, register_cell, unregister_cell
+from shape_calculator import (
     RecurrentSpec,
     Regularizer,
-    ShapeConfigError,
     keras_code,
     keras_layer_params,
     keras_outputs,
@@ -30,18 +31,21 @@ from birnn_core.shapes import (
     torch_outputs,
     total_params,
 )
+from shape_calculator import report
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
 torch.set_num_threads(1)  # tiny tensors; the machine is shared
-TORCH_MODULES = {"SimpleRNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
+CELLS = [c.name for c in cells()]
+TORCH_CELLS = [c.name for c in cells() if c.torch is not None]   # all but gru_classic
+MERGE_MODES = [m.name for m in merges()]
 
 # (batch, time steps, features, units): the seed's (1, 3, 5) -> 64, plus small odd sizes.
 SIZES = [(1, 3, 5, 64), (2, 4, 3, 7), (3, 1, 1, 2)]
 
 
 def _torch_module(spec: RecurrentSpec, batch_first: bool):
-    return TORCH_MODULES[spec.cell](
+    return getattr(nn, get_cell(spec.cell).torch.module)(
         spec.features, spec.units, num_layers=spec.num_layers, bias=spec.use_bias,
         batch_first=batch_first, bidirectional=spec.bidirectional,
     )
@@ -54,7 +58,7 @@ def _torch_forward(spec: RecurrentSpec, batch_first: bool):
     x = torch.randn(B, T, d) if batch_first else torch.randn(T, B, d)
     with torch.no_grad():
         output, state = rnn(x)
-    h_n, c_n = state if spec.cell == "LSTM" else (state, None)
+    h_n, c_n = state if isinstance(state, tuple) else (state, None)
     return rnn, output, h_n, c_n
 
 
@@ -63,7 +67,7 @@ def _torch_forward(spec: RecurrentSpec, batch_first: bool):
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("cell", TORCH_CELLS)
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("num_layers", [1, 2, 3])
 @pytest.mark.parametrize("batch_first", [True, False])
@@ -94,7 +98,7 @@ def test_torch_shapes_and_counts_equal_torch(cell, bidirectional, num_layers, ba
         assert total_params(spec, "PyTorch") == sum(p.numel() for p in rnn.parameters())
 
 
-@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("cell", TORCH_CELLS)
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("batch_first", [True, False])
 def test_generated_torch_code_runs_and_gives_the_stated_shapes(cell, bidirectional, batch_first):
@@ -103,7 +107,7 @@ def test_generated_torch_code_runs_and_gives_the_stated_shapes(cell, bidirection
     merges = MERGE_MODES if bidirectional else ("concat",)
     combos = itertools.product([1, 2], merges, [True, False], [True, False])
     for num_layers, merge, return_sequences, return_state in combos:
-        if merge is None and num_layers > 1:
+        if merge == "none" and num_layers > 1:
             continue
         spec = RecurrentSpec(batch_size=2, time_steps=3, features=5, units=4, cell=cell,
                              bidirectional=bidirectional, merge_mode=merge,
@@ -122,7 +126,7 @@ def test_generated_torch_code_runs_and_gives_the_stated_shapes(cell, bidirection
         assert got == keras, (spec, batch_first)
 
 
-@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("cell", TORCH_CELLS)
 def test_final_states_are_forward_after_last_step_and_backward_after_first(cell):
     """The page says: last output = [h_T forward ; h_1 backward] = [h_n[-2] ; h_n[-1]]."""
     spec = RecurrentSpec(batch_size=2, time_steps=5, features=3, units=4, cell=cell,
@@ -142,48 +146,50 @@ def test_final_states_are_forward_after_last_step_and_backward_after_first(cell)
 def test_keras_counts_for_64_units_on_5_features():
     # SimpleRNN: kernel 5x64 + recurrent 64x64 + bias 64
     assert 5 * 64 + 64 * 64 + 64 == 4_480
-    assert keras_layer_params("SimpleRNN", 5, 64) == 4_480
+    assert keras_layer_params("rnn", 5, 64) == 4_480
     # LSTM: kernel 5x256 + recurrent 64x256 + bias 256
     assert 5 * 256 + 64 * 256 + 256 == 17_920
-    assert keras_layer_params("LSTM", 5, 64) == 17_920
-    # GRU reset_after=True: kernel 5x192 + recurrent 64x192 + bias (2, 192)
+    assert keras_layer_params("lstm", 5, 64) == 17_920
+    # GRU reset_after=True ('gru'): kernel 5x192 + recurrent 64x192 + bias (2, 192)
     assert 5 * 192 + 64 * 192 + 2 * 192 == 13_632
-    assert keras_layer_params("GRU", 5, 64, reset_after=True) == 13_632
-    # GRU reset_after=False: one bias (192,)
-    assert keras_layer_params("GRU", 5, 64, reset_after=False) == 13_440
+    assert keras_layer_params("gru", 5, 64) == 13_632
+    # GRU reset_after=False ('gru_classic'): one bias (192,) = 3*(d*h + h*h + h)
+    assert 3 * (5 * 64 + 64 * 64 + 64) == 13_440
+    assert keras_layer_params("gru_classic", 5, 64) == 13_440
     # no bias at all
-    assert keras_layer_params("LSTM", 5, 64, use_bias=False) == 5 * 256 + 64 * 256
-    assert keras_layer_params("GRU", 5, 64, use_bias=False, reset_after=True) == 69 * 192
+    assert keras_layer_params("lstm", 5, 64, use_bias=False) == 5 * 256 + 64 * 256
+    assert keras_layer_params("gru", 5, 64, use_bias=False) == 69 * 192
+    assert keras_layer_params("gru_classic", 5, 64, use_bias=False) == 69 * 192
 
 
 def test_keras_gru_reset_after_equals_torch_and_lstm_differs_by_one_bias():
     for d, h in [(5, 64), (3, 2), (10, 7)]:
-        spec = RecurrentSpec(features=d, units=h, cell="GRU")
+        spec = RecurrentSpec(features=d, units=h, cell="gru")
         assert total_params(spec, "Keras") == sum(p.numel() for p in nn.GRU(d, h).parameters())
-        lstm = RecurrentSpec(features=d, units=h, cell="LSTM")
+        lstm = RecurrentSpec(features=d, units=h, cell="lstm")
         torch_n = sum(p.numel() for p in nn.LSTM(d, h).parameters())
         assert torch_n - total_params(lstm, "Keras") == 4 * h
 
 
 def test_keras_formula_text_and_arithmetic():
-    lstm = param_counts(RecurrentSpec(cell="LSTM", bidirectional=True), "Keras")[0]
+    lstm = param_counts(RecurrentSpec(cell="lstm", bidirectional=True), "Keras")[0]
     assert lstm.formula == "4h(d+h+1)"
     assert lstm.arithmetic == "4 × 64 × (5 + 64 + 1) = 17,920; × 2 directions = 35,840"
     assert lstm.total == 35_840
-    torch_lstm = param_counts(RecurrentSpec(cell="LSTM"), "PyTorch")[0]
+    torch_lstm = param_counts(RecurrentSpec(cell="lstm"), "PyTorch")[0]
     assert torch_lstm.formula == "4h(d+h+2)" and torch_lstm.total == 18_176
-    rnn = param_counts(RecurrentSpec(cell="SimpleRNN"), "Keras")[0]
+    rnn = param_counts(RecurrentSpec(cell="rnn"), "Keras")[0]
     assert rnn.formula == "h(d+h+1)"
-    gru = param_counts(RecurrentSpec(cell="GRU", reset_after=False), "Keras")[0]
+    gru = param_counts(RecurrentSpec(cell="gru_classic"), "Keras")[0]
     assert gru.formula == "3h(d+h+1)"
     assert dict(gru.tensors) == {"kernel": (5, 192), "recurrent_kernel": (64, 192),
                                  "bias": (192,)}
-    gru2 = param_counts(RecurrentSpec(cell="GRU"), "Keras")[0]
+    gru2 = param_counts(RecurrentSpec(cell="gru"), "Keras")[0]
     assert gru2.formula == "3h(d+h+2)" and dict(gru2.tensors)["bias"] == (2, 192)
 
 
 def test_keras_stacked_input_sizes_follow_the_merge():
-    concat = RecurrentSpec(cell="LSTM", bidirectional=True, num_layers=3)
+    concat = RecurrentSpec(cell="lstm", bidirectional=True, num_layers=3)
     assert [r.input_size for r in param_counts(concat, "Keras")] == [5, 128, 128]
     summed = replace(concat, merge_mode="sum")
     assert [r.input_size for r in param_counts(summed, "Keras")] == [5, 64, 64]
@@ -194,41 +200,43 @@ def test_keras_stacked_input_sizes_follow_the_merge():
 
 
 def test_keras_output_and_state_shapes():
-    base = RecurrentSpec(batch_size=2, time_steps=7, features=5, units=8, cell="LSTM")
+    base = RecurrentSpec(batch_size=2, time_steps=7, features=5, units=8, cell="lstm")
     assert [s.shape for s in keras_outputs(base)] == [(2, 7, 8)]
     last = replace(base, return_sequences=False, return_state=True)
     assert [(s.name, s.shape) for s in keras_outputs(last)] == [
         ("output", (2, 8)), ("h state", (2, 8)), ("c state", (2, 8))]
-    gru = replace(last, cell="GRU")
-    assert [s.shape for s in keras_outputs(gru)] == [(2, 8), (2, 8)]
+    for gru in ("gru", "gru_classic"):
+        assert [s.shape for s in keras_outputs(replace(last, cell=gru))] == [(2, 8), (2, 8)]
     bi = replace(base, bidirectional=True, return_state=True)
     assert [(s.name, s.shape) for s in keras_outputs(bi)] == [
         ("output", (2, 7, 16)), ("forward h state", (2, 8)), ("forward c state", (2, 8)),
         ("backward h state", (2, 8)), ("backward c state", (2, 8))]
     for merge in ("sum", "mul", "ave"):
         assert keras_outputs(replace(bi, merge_mode=merge))[0].shape == (2, 7, 8)
-    none = replace(bi, merge_mode=None, return_state=False, return_sequences=False)
+    assert keras_outputs(replace(bi, merge_mode="ave"))[0].note == "(forward + backward) / 2 at every step t"
+    none = replace(bi, merge_mode="none", return_state=False, return_sequences=False)
     assert [(s.name, s.shape) for s in keras_outputs(none)] == [
         ("forward output", (2, 8)), ("backward output", (2, 8))]
 
 
 def test_seed_002_examples():
     checks = {c.title: c for c in seed_002_checks()}
-    for cell in CELLS:
+    for cell, layer in [("rnn", "SimpleRNN"), ("lstm", "LSTM"), ("gru", "GRU")]:
         spec = RecurrentSpec(batch_size=1, time_steps=3, features=5, units=64, cell=cell,
                              return_sequences=True)
         assert keras_outputs(spec)[0].shape == (1, 3, 64)
-        c = checks[f"{cell}(units=64, return_sequences=True) on (1, 3, 5)"]
+        c = checks[f"{layer}(units=64, return_sequences=True) on (1, 3, 5)"]
         assert c.verdict == "matches" and c.correct.startswith("(1, 3, 64)")
-    batch = RecurrentSpec(batch_size=2, time_steps=4, features=5, units=64, cell="SimpleRNN")
+    assert "13,632" in checks["GRU(units=64, return_sequences=True) on (1, 3, 5)"].correct  # reset_after=True
+    batch = RecurrentSpec(batch_size=2, time_steps=4, features=5, units=64, cell="rnn")
     assert keras_outputs(batch)[0].shape == (2, 4, 64)
     # RNN([LSTMCell(64), LSTMCell(64)]) without return_sequences: the top cell's last output.
-    stacked = RecurrentSpec(batch_size=1, time_steps=3, features=5, units=64, cell="LSTM",
+    stacked = RecurrentSpec(batch_size=1, time_steps=3, features=5, units=64, cell="lstm",
                             num_layers=2, return_sequences=False)
     assert keras_outputs(stacked)[0].shape == (1, 64)
     # 4*64*(5+64+1) + 4*64*(64+64+1)
     assert total_params(stacked, "Keras") == 17_920 + 33_024
-    bi = RecurrentSpec(batch_size=1, time_steps=3, features=5, units=64, cell="LSTM",
+    bi = RecurrentSpec(batch_size=1, time_steps=3, features=5, units=64, cell="lstm",
                        bidirectional=True)
     assert keras_outputs(bi)[0].shape == (1, 3, 128)
     wrong = [c for c in seed_002_checks() if c.verdict == "wrong"]
@@ -288,9 +296,9 @@ def test_seed_generation_loop_fix_shapes_in_torch():
 
 
 def test_keras_code_is_python_and_states_the_counts():
-    spec = RecurrentSpec(cell="GRU", bidirectional=True, merge_mode="ave", num_layers=2,
+    spec = RecurrentSpec(cell="gru_classic", bidirectional=True, merge_mode="ave", num_layers=2,
                          return_sequences=False, return_state=True, use_bias=False,
-                         activation="relu", reset_after=False)
+                         activation="relu")
     code = keras_code(spec)
     compile(code, "<keras_code>", "exec")
     flat = " ".join(code.split()).replace("( ", "(").replace(", )", ")")
@@ -301,44 +309,103 @@ def test_keras_code_is_python_and_states_the_counts():
     assert max(len(line) for line in code.splitlines()) <= 60  # fits the half-page code pane
     for row in param_counts(spec, "Keras"):
         assert f"print(layer_{row.layer}.count_params())  # {row.total:,}" in code
-    simple = keras_code(RecurrentSpec(cell="SimpleRNN"))
+    simple = keras_code(RecurrentSpec(cell="rnn"))
     assert "layers.SimpleRNN(64, return_sequences=True)\n" in simple
     assert "# (1, 3, 64)" in simple
+    # the cell picks the Keras variant: reset_after comes from the registry entry, written out
+    gru = " ".join(keras_code(RecurrentSpec(cell="gru")).split())
+    assert "layers.GRU(64, return_sequences=True, reset_after=True)" in gru
+    none = keras_code(RecurrentSpec(cell="lstm", bidirectional=True, merge_mode="none"))
+    assert "merge_mode=None)" in none and "a list of 2 tensors" in none
 
 
 def test_shape_flow_chains_the_layers():
-    spec = RecurrentSpec(batch_size=2, time_steps=6, features=5, units=8, cell="LSTM",
+    spec = RecurrentSpec(batch_size=2, time_steps=6, features=5, units=8, cell="lstm",
                          bidirectional=True, merge_mode="concat", num_layers=3,
                          return_sequences=False, return_state=True)
     flow = shape_flow(spec, "Keras")
     assert [f.input_shape for f in flow] == [(2, 6, 5), (2, 6, 16), (2, 6, 16)]
     assert flow[-1].outputs == tuple(keras_outputs(spec))
     assert [f.params for f in flow] == [r.total for r in param_counts(spec, "Keras")]
+    assert flow[0].label == 'Bidirectional(LSTM(8), merge_mode="concat")'
     tflow = shape_flow(spec, "PyTorch", batch_first=False)
     assert [f.input_shape for f in tflow] == [(6, 2, 5), (6, 2, 16), (6, 2, 16)]
     assert tflow[-1].outputs == tuple(torch_outputs(spec, batch_first=False))
+    assert tflow[0].label == "nn.LSTM layer 0 (both directions)"
+    classic = shape_flow(replace(spec, cell="gru_classic", bidirectional=False), "Keras")
+    assert classic[0].label == "GRU(8, reset_after=False)"
 
 
 def test_torch_caveats_name_what_differs():
-    assert torch_caveats(RecurrentSpec(cell="GRU")) == []
+    assert torch_caveats(RecurrentSpec(cell="gru")) == []
     assert any("relu" not in c and "tanh" in c
-               for c in torch_caveats(RecurrentSpec(cell="LSTM", activation="relu")))
-    assert any("reset_after=False" in c
-               for c in torch_caveats(RecurrentSpec(cell="GRU", reset_after=False)))
-    code = torch_code(RecurrentSpec(cell="SimpleRNN", activation="relu"))
+               for c in torch_caveats(RecurrentSpec(cell="lstm", activation="relu")))
+    assert any("offers only tanh and relu" in c
+               for c in torch_caveats(RecurrentSpec(cell="rnn", activation="sigmoid")))
+    assert any("two bias vectors" in c and "+G·h = 256" in c for c in torch_caveats(RecurrentSpec(cell="lstm")))
+    code = torch_code(RecurrentSpec(cell="rnn", activation="relu"))
     assert 'nonlinearity="relu"' in code
+    assert "nonlinearity" not in torch_code(RecurrentSpec(cell="rnn", activation="sigmoid"))
 
 
-@pytest.mark.parametrize("bad, words", [
-    (dict(units=0), "units"),
-    (dict(cell="Transformer"), "cell"),
-    (dict(merge_mode="max", bidirectional=True), "merge_mode"),
-    (dict(activation="gelu"), "activation"),
-    (dict(bidirectional=True, merge_mode=None, num_layers=2), "stack"),
+def test_pytorch_refuses_the_classic_gru_with_the_registry_reason():
+    """Keras' reset_after=False GRU has no nn module: every PyTorch answer is the cell's refusal,
+    never code or counts of a different model."""
+    spec = RecurrentSpec(cell="gru_classic", bidirectional=True)
+    refusal = get_cell("gru_classic").torch_refusal
+    assert spec.torch_refusal == refusal and "cannot express" in refusal
+    assert RecurrentSpec(cell="gru").torch_refusal == ""
+    for answer in (lambda: torch_code(spec), lambda: torch_outputs(spec, True), lambda: torch_caveats(spec),
+                   lambda: param_counts(spec, "PyTorch"), lambda: total_params(spec, "PyTorch"),
+                   lambda: shape_flow(spec, "PyTorch")):
+        with pytest.raises(ValidationError) as e:
+            answer()
+        assert str(e.value) == refusal and e.value.field == "cell"
+    assert total_params(spec, "Keras") == 2 * 3 * (5 * 64 + 64 * 64 + 64)  # Keras has it
+
+
+@pytest.mark.parametrize("bad, words, field", [
+    (dict(units=0), "units", "units"),
+    (dict(cell="Transformer"), "choose one of rnn, gru, lstm, gru_classic", "cell"),
+    (dict(cell="GRU"), "choose one of rnn, gru, lstm", "cell"),  # Keras' class names are not cells
+    (dict(merge_mode="max", bidirectional=True), "choose one of concat, sum, mul, ave, none", "merge"),
+    (dict(merge_mode=None, bidirectional=True), "Unknown merge mode None", "merge"),
+    (dict(activation="gelu"), "activation", "activation"),
+    (dict(bidirectional=True, merge_mode="none", num_layers=2), "Choose concat, sum, mul, ave to stack", "merge"),
 ])
-def test_invalid_settings_say_what_to_change(bad, words):
-    with pytest.raises(ShapeConfigError, match=words):
+def test_invalid_settings_say_what_to_change(bad, words, field):
+    with pytest.raises(ValidationError, match=words) as e:
         keras_outputs(RecurrentSpec(**bad))
+    assert e.value.field == field
+    with pytest.raises(ValidationError, match="framework must be one of Keras, PyTorch"):
+        param_counts(RecurrentSpec(), "JAX")
+
+
+def _two_gate_forward(ctx):  # never run: the calculator only counts
+    raise NotImplementedError
+
+
+def test_a_registered_cell_is_counted_from_its_entry():
+    """No per-name tables: a new cell's gate blocks, Keras class and bias layout come from its entry,
+    and without a PyTorch layout PyTorch answers with its refusal."""
+    cell = Cell("two_gate", "Two-gate (test only)", ("a", "b"), _two_gate_forward, "",
+                KerasLayout("TwoGate", split_bias=True, config={"mode": 2}, gate_names=("b", "a")),
+                None, "PyTorch has no two-gate module.")
+    register_cell(cell)
+    try:
+        spec = RecurrentSpec(cell="two_gate", units=4, features=3, return_state=True)
+        assert keras_layer_params("two_gate", 3, 4) == 2 * 4 * (3 + 4 + 2)
+        assert dict(param_counts(spec, "Keras")[0].tensors)["bias"] == (2, 8)
+        assert "layers.TwoGate(4, return_sequences=True, return_state=True, mode=2)" in " ".join(
+            keras_code(spec).split())
+        assert "in Keras order: b, a." in report.tensors_text(param_counts(spec, "Keras"), spec)
+        assert "Two-gate (test only)**: Keras `TwoGate(mode=2)`, no PyTorch module" in report.cells_help()
+        with pytest.raises(ValidationError, match="no two-gate module"):
+            torch_code(spec)
+    finally:
+        unregister_cell("two_gate")
+    with pytest.raises(ValidationError, match="Unknown cell"):
+        keras_code(RecurrentSpec(cell="two_gate"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -399,9 +466,9 @@ def test_model_weights_reads_a_model_params_like_object():
 
 
 def test_regularizer_errors():
-    with pytest.raises(ShapeConfigError, match="l1"):
+    with pytest.raises(ValidationError, match="l1"):
         Regularizer("L1", l1=-1)
-    with pytest.raises(ShapeConfigError, match="non-finite"):
+    with pytest.raises(ValidationError, match="non-finite"):
         regularization_penalty([("W", "kernel", [np.inf])], kernel=Regularizer("L1", l1=1))
-    with pytest.raises(ShapeConfigError, match="kernel"):
+    with pytest.raises(ValidationError, match="kernel"):
         model_weights({"V": [1.0]})

@@ -33,6 +33,9 @@ class Key(str):
         self.meaning, self.shared = meaning, shared
         return self
 
+    def __getnewargs__(self) -> tuple[str, str]:  # copy and pickle rebuild a Key, not a bare str
+        return str(self), self.meaning
+
     def at(self, *parts) -> str:
         """One member of a key family: Key("X_", ...).at("0_1") -> "X_0_1"."""
         if not self.endswith("_"):
@@ -115,6 +118,13 @@ COMPARE_OCC_FIG = Key("compare_occ_fig", "chart: the occlusion plot")
 HAND_OVER = Key("hand_over_", "button per tagger and source key: hand the sentence's trace to another page")
 COMPARE_LAYER = Key("compare_layer", "radio: the layer of the heatmaps")
 COMPARE_HEATMAP = Key("compare_heatmap_", "chart per tagger and direction: states heatmap")
+
+# Gradients widgets
+GRAD_SCALE = Key("grad_scale", "slider: the factor every recurrent matrix U is multiplied by")
+GRAD_MAP = Key("grad_map", "radio: the bidirectional influence map shown (merged, forward, backward)")
+GRAD_T = Key("grad_t", "select slider: the time step whose chain rule is written out (clamped to the sentence)")
+GRAD_CHAIN = Key("grad_chain", "radio: the chain (forward, backward) of the chain-rule step")
+GRAD_CHART = Key("grad_chart_", "chart per figure: the influence maps and the decay plot")
 
 KEYS: tuple[Key, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Key)) + tuple(SIZES.values())
 

@@ -73,6 +73,14 @@ def test_every_key_is_declared_once_with_its_meaning():
     assert not [(f, p) for f in families for p in plain if p.startswith(f)]
 
 
+def test_a_key_is_its_string_wherever_streamlit_takes_one():
+    import copy
+    import pickle
+    for k in (state.INSPECT, copy.deepcopy(state.INSPECT), pickle.loads(pickle.dumps(state.INSPECT))):
+        assert k == "inspect" and hash(k) == hash("inspect") and {"inspect": 1}[k] == 1
+        assert k.meaning == state.INSPECT.meaning and k.shared
+
+
 def test_a_family_names_its_members_and_a_plain_key_has_none():
     assert state.DIRECTION_EDITOR.at("f", "0_1") == "dir_f_0_1"
     assert state.SIZES["h_f"].at(1) == "h_f_1"

@@ -28,6 +28,8 @@ PAGE_TABLE: list[PageSpec] = [
              "Every multiply-add and tanh of both directions, with the real numbers."),
     PageSpec("views/diagram.py", "Arrows diagram", ":material/swap_horiz:",
              "The unrolled network: forward arrows, backward arrows, merged outputs."),
+    PageSpec("views/gradients.py", "Gradients", ":material/trending_down:",
+             "How far a gradient reaches, uni beside bi; the chain rule with real numbers; the seeds' claims checked."),
     PageSpec("views/compare.py", "Uni vs Bi taggers", ":material/compare_arrows:",
              "Two trained part-of-speech taggers on your sentence, and where they disagree."),
     PageSpec("views/shapes.py", "Shapes & parameters", ":material/straighten:",

@@ -1,0 +1,91 @@
+"""AppTest: the Gradients page (app/views/gradients.py), reached through the entry file."""
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from app import gradients as G  # noqa: E402
+from app.state import GRAD_CHAIN, GRAD_MAP, GRAD_SCALE, GRAD_T, WORKSPACE, WS_VERSION  # noqa: E402
+from app.workspace import Workspace  # noqa: E402
+from birnn_core import presets, run  # noqa: E402
+from birnn_core.backprop import influence  # noqa: E402
+
+ENTRY = ROOT / "app" / "streamlit_app.py"
+
+
+def open_page(workspace: Workspace | None = None) -> AppTest:
+    at = AppTest.from_file(str(ENTRY), default_timeout=60)
+    if workspace is not None:
+        at.session_state[WORKSPACE] = workspace
+        at.session_state[WS_VERSION] = 1
+    at.run()
+    at.switch_page("views/gradients.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def array(v) -> np.ndarray:
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(n) for n in str(v.get("shape", a.size)).split(",")]).astype(np.float64)
+    return np.asarray(v, dtype=np.float64)
+
+
+def maps(at: AppTest) -> list[np.ndarray]:
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return [array(s["data"][0]["z"]) for s in specs if s["data"][0]["type"] == "heatmap"]
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown).replace("\\", "")
+
+
+def test_seed_page_shows_the_cores_maps_the_chain_rule_and_the_claims():
+    at = open_page()
+    assert [t.value for t in at.title] == ["Gradients"] and not at.error
+    ex = presets.seed_example()
+    bi, uni = maps(at)
+    np.testing.assert_allclose(bi, influence(ex.model, ex.embeddings, "merged"), rtol=1e-12)
+    np.testing.assert_allclose(uni, influence(G.uni_model(ex.model), ex.embeddings, "merged"), rtol=1e-12)
+    assert "ρ(U_f) = 1.222" in texts(at)
+    trace = run(ex.model, ex.embeddings, tokens=ex.tokens)
+    step = G.chain_step(trace, G.gradients(trace, ex.model), "forward", 0)
+    assert at.code[0].value == "\n".join(G.chain_lines(step))
+    assert [s.value for s in at.subheader][-1] == "Seed claims checked"
+    assert "*Verdict*: Not within a chain" in texts(at)
+
+
+def test_controls_change_what_the_page_shows():
+    at = open_page()
+    at.slider(key=GRAD_SCALE).set_value(0.5).run()
+    assert "ρ(U_f) = 0.611" in texts(at)
+    ex = presets.seed_example()
+    half = G.scale_U(ex.model, 0.5)
+    np.testing.assert_allclose(maps(at)[0], influence(half, ex.embeddings, "merged"), rtol=1e-12)
+    at.radio(key=GRAD_MAP).set_value("backward").run()
+    np.testing.assert_allclose(maps(at)[0], influence(half, ex.embeddings, "backward"), rtol=1e-12)
+    at.select_slider(key=GRAD_T).set_value(2)
+    at.radio(key=GRAD_CHAIN).set_value("backward").run()
+    assert not at.exception
+    trace = run(half, ex.embeddings, tokens=ex.tokens)
+    step = G.chain_step(trace, G.gradients(trace, half), "backward", 2)
+    assert at.code[0].value == "\n".join(G.chain_lines(step))
+    assert "h_(t-1)" in texts(at)
+
+
+def test_a_unidirectional_workspace_says_so_and_checks_no_claim():
+    ws = Workspace.from_example(presets.seed_example()).resized(bidirectional=False)
+    at = open_page(ws)
+    assert not at.error
+    assert any("unidirectional" in i.value for i in at.info)
+    assert [r.options for r in at.radio] == [["forward"]]
+    assert "*Verdict*" not in texts(at)

@@ -126,6 +126,23 @@ GRAD_T = Key("grad_t", "select slider: the time step whose chain rule is written
 GRAD_CHAIN = Key("grad_chain", "radio: the chain (forward, backward) of the chain-rule step")
 GRAD_CHART = Key("grad_chart_", "chart per figure: the influence maps and the decay plot")
 
+# Shapes & parameters widgets
+SHAPES_BATCH = Key("shapes_batch", "number input: batch size")
+SHAPES_STEPS = Key("shapes_steps", "number input: time steps")
+SHAPES_FEATURES = Key("shapes_features", "number input: features d")
+SHAPES_UNITS = Key("shapes_units", "number input: units h")
+SHAPES_LAYERS = Key("shapes_layers", "number input: stacked layers")
+SHAPES_CELL = Key("shapes_cell", "selectbox: the cell (every registered cell)")
+SHAPES_ACTIVATION = Key("shapes_activation", "selectbox: the SimpleRNN activation")
+SHAPES_BI = Key("shapes_bi", "toggle: bidirectional")
+SHAPES_MERGE = Key("shapes_merge", "selectbox: the merge mode")
+SHAPES_RETURN_SEQUENCES = Key("shapes_return_sequences", "toggle: return_sequences")
+SHAPES_RETURN_STATE = Key("shapes_return_state", "toggle: return_state")
+SHAPES_USE_BIAS = Key("shapes_use_bias", "toggle: use_bias")
+SHAPES_BATCH_FIRST = Key("shapes_batch_first", "toggle: PyTorch batch_first")
+SHAPES_FLOW_FRAMEWORK = Key("shapes_flow_framework", "segmented control: the framework of the flow diagram")
+SHAPES_REG = Key("shapes_reg_", "selectbox per weight role (and _l1 / _l2 number inputs): Keras regularizers")
+
 KEYS: tuple[Key, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Key)) + tuple(SIZES.values())
 
 # values of the STEP_SOURCE / DIAGRAM_SOURCE radios

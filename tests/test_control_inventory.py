@@ -1,7 +1,7 @@
 """Every control on every page has a real-browser test: the inventory makes a control without one visible.
 
 The controls are found by reading app/views/**/*.py (every st.<widget>(...) call, labelled by its
-label's text up to the first placeholder, or by its key: a key declared in app.state, or one
+label's text up to the first placeholder, by the labels of the table it loops over (TABLE_LABELS), or by its key: a key declared in app.state, or one
 member of a key family, ``FAMILY.at(...)``, is labelled by the key's string); the inventory is the
 union of the CONTROLS lists in tests/test_browser_*.py, rows of (view file relative to app/,
 control label, browser test name).
@@ -18,13 +18,15 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app import state  # noqa: E402
+from app import exports, state  # noqa: E402
 
 VIEWS = ROOT / "app" / "views"
 WIDGETS = {"button", "download_button", "file_uploader", "text_input", "text_area", "number_input",
            "selectbox", "multiselect", "radio", "toggle", "checkbox", "slider", "select_slider",
            "data_editor", "tabs", "expander", "page_link", "popover", "color_picker", "date_input",
            "segmented_control", "pills", "form_submit_button", "chat_input"}
+# labels that come from a table the view loops over: the label expression -> the table's labels
+TABLE_LABELS = {"export.label": [e.label for e in exports.EXPORTS]}
 
 
 def _label(call: ast.Call, constants: dict) -> list[str]:
@@ -39,6 +41,8 @@ def _label(call: ast.Call, constants: dict) -> list[str]:
             return [head.value]
     if isinstance(arg, ast.Name) and arg.id in constants:
         return list(constants[arg.id])
+    if arg is not None and ast.unparse(arg) in TABLE_LABELS:
+        return TABLE_LABELS[ast.unparse(arg)]
     key = next((k.value for k in call.keywords if k.arg == "key"), None)
     declared = _declared_key(key)
     if declared is not None:

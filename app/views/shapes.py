@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.figures_shapes import shape_flow_dot
+from app import state
 from app.state import MODEL_PARAMS
 from birnn_core import ValidationError, presets
 from birnn_core.registry import activations, cells, get_cell, get_merge, merges
@@ -24,26 +25,26 @@ def settings() -> tuple[RecurrentSpec, bool]:
     names, merge_names = [c.name for c in cells()], [m.name for m in merges()]
     with st.container(border=True):
         c = st.columns(5)
-        batch = c[0].number_input("Batch size", 1, 512, 1, key="shapes_batch")
-        steps = c[1].number_input("Time steps", 1, 1000, 3, key="shapes_steps")
-        features = c[2].number_input("Features d", 1, 4096, 5, key="shapes_features")
-        units = c[3].number_input("Units h", 1, 4096, 64, key="shapes_units")
-        layers = c[4].number_input("Stacked layers", 1, MAX_LAYERS, 1, key="shapes_layers")
+        batch = c[0].number_input("Batch size", 1, 512, 1, key=state.SHAPES_BATCH)
+        steps = c[1].number_input("Time steps", 1, 1000, 3, key=state.SHAPES_STEPS)
+        features = c[2].number_input("Features d", 1, 4096, 5, key=state.SHAPES_FEATURES)
+        units = c[3].number_input("Units h", 1, 4096, 64, key=state.SHAPES_UNITS)
+        layers = c[4].number_input("Stacked layers", 1, MAX_LAYERS, 1, key=state.SHAPES_LAYERS)
         r = st.columns([2, 1, 1, 1])
-        cell = r[0].selectbox("Cell", names, index=names.index("lstm"), key="shapes_cell",
+        cell = r[0].selectbox("Cell", names, index=names.index("lstm"), key=state.SHAPES_CELL,
                               format_func=lambda n: get_cell(n).display, help=report.cells_help())
-        activation = r[1].selectbox("Activation", [a.name for a in activations()], key="shapes_activation",
+        activation = r[1].selectbox("Activation", [a.name for a in activations()], key=state.SHAPES_ACTIVATION,
                                     help="SimpleRNN's activation; the candidate activation of LSTM and GRU. "
                                          "Changes values, never shapes or counts.")
-        bidirectional = r[2].toggle("Bidirectional", key="shapes_bi")
-        merge = r[3].selectbox("Merge mode", merge_names, key="shapes_merge", disabled=not bidirectional,
+        bidirectional = r[2].toggle("Bidirectional", key=state.SHAPES_BI)
+        merge = r[3].selectbox("Merge mode", merge_names, key=state.SHAPES_MERGE, disabled=not bidirectional,
                                format_func=lambda m: m if get_merge(m).single else f"{m} (both returned)",
                                help=report.merges_help())
         c = st.columns(5)
-        return_sequences = c[0].toggle("return_sequences", True, key="shapes_return_sequences")
-        return_state = c[1].toggle("return_state", False, key="shapes_return_state")
-        use_bias = c[2].toggle("use_bias", True, key="shapes_use_bias")
-        batch_first = c[3].toggle("PyTorch batch_first", True, key="shapes_batch_first")
+        return_sequences = c[0].toggle("return_sequences", True, key=state.SHAPES_RETURN_SEQUENCES)
+        return_state = c[1].toggle("return_state", False, key=state.SHAPES_RETURN_STATE)
+        use_bias = c[2].toggle("use_bias", True, key=state.SHAPES_USE_BIAS)
+        batch_first = c[3].toggle("PyTorch batch_first", True, key=state.SHAPES_BATCH_FIRST)
     return RecurrentSpec(
         batch_size=int(batch), time_steps=int(steps), features=int(features), units=int(units), cell=cell,
         bidirectional=bidirectional, merge_mode=merge, num_layers=int(layers),
@@ -101,7 +102,7 @@ def show_shapes(spec: RecurrentSpec, batch_first: bool) -> None:
 
     st.subheader("Shapes through the stack")
     framework = st.segmented_control("Diagram for", list(FRAMEWORKS), default="Keras",
-                                     key="shapes_flow_framework") or "Keras"
+                                     key=state.SHAPES_FLOW_FRAMEWORK) or "Keras"
     if framework == "PyTorch" and refusal:
         st.warning(refusal, icon=":material/block:")
         return
@@ -129,10 +130,10 @@ def show_regularizers() -> None:
     regs = {}
     for col, (role, label) in zip(st.columns(3), ROLES):
         with col:
-            kind = st.selectbox(label, REGULARIZER_KINDS, index=0 if role == "bias" else 2, key=f"shapes_reg_{role}")
-            l1 = st.number_input("l1", 0.0, 10.0, 0.01, step=0.001, format="%.4f", key=f"shapes_reg_{role}_l1",
+            kind = st.selectbox(label, REGULARIZER_KINDS, index=0 if role == "bias" else 2, key=state.SHAPES_REG.at(role))
+            l1 = st.number_input("l1", 0.0, 10.0, 0.01, step=0.001, format="%.4f", key=state.SHAPES_REG.at(role, "l1"),
                                  disabled=kind not in ("L1", "L1L2"))
-            l2 = st.number_input("l2", 0.0, 10.0, 0.01, step=0.001, format="%.4f", key=f"shapes_reg_{role}_l2",
+            l2 = st.number_input("l2", 0.0, 10.0, 0.01, step=0.001, format="%.4f", key=state.SHAPES_REG.at(role, "l2"),
                                  disabled=kind not in ("L2", "L1L2"))
             regs[role] = Regularizer(kind, l1, l2)
     model, source = current_model()

@@ -1,9 +1,11 @@
 """Below the tables: one step written out, the seed check, and the share and export panel."""
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
-from birnn_core import ModelTrace, ValidationError, get_cell, presets
+from birnn_core import ModelTrace, ValidationError, presets
 from birnn_core.explain import equations_html, explain_html, output_equations, state_update_lines
 
 from app import exports, text
@@ -70,19 +72,13 @@ def share_and_export(ws: Workspace, trace: ModelTrace) -> None:
         base = getattr(st.context, "url", "") or ""
         st.caption("This link reproduces everything on the page (tokens, embeddings, weights, options):")
         st.code(f"{base.split('?')[0]}?s={link_state}", language=None, wrap_lines=True)
-        c = st.columns(4)
-        c[0].download_button("JSON (parameters + trace)", lambda: exports.to_json(ws, trace),
-                             "birnn_trace.json", "application/json", on_click="ignore")
-        c[1].download_button("CSV of the states", lambda: exports.states_csv(trace), "birnn_states.csv",
-                             "text/csv", on_click="ignore")
-        c[2].download_button("Worksheet (Markdown + LaTeX)", lambda: exports.worksheet_markdown(ws, trace),
-                             "birnn_worksheet.md", "text/markdown", on_click="ignore")
-        cell = get_cell(ws.cell)
-        if cell.torch is None:
-            c[3].caption(cell.torch_refusal)
-        else:
-            c[3].download_button("PyTorch code", lambda: exports.pytorch_code(ws), "birnn_reproduce.py",
-                                 "text/x-python", on_click="ignore")
+        for column, export in zip(st.columns(len(exports.EXPORTS)), exports.EXPORTS):
+            refusal = export.refusal(ws)
+            if refusal:
+                column.caption(refusal)
+            else:
+                column.download_button(export.label, partial(export.make, ws, trace), export.filename, export.mime,
+                                       on_click="ignore")
         st.file_uploader("Import a JSON exported from this page", type=["json"], key=IMPORT_FILE,
                          on_change=_import_file, max_upload_size=2)
         if st.session_state.get(IMPORT_MSG):

@@ -111,9 +111,10 @@ def nudge_targets(ws: Workspace) -> dict[str, tuple[str, tuple, str]]:
 
 
 def _array(ws: Workspace, path: str) -> np.ndarray:
-    obj = ws
+    obj: object = ws
     for part in path.split("."):
         obj = getattr(obj, part)
+    assert isinstance(obj, np.ndarray), path
     return obj
 
 

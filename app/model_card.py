@@ -80,9 +80,9 @@ def per_tag_rows(uni: dict, bi: dict) -> list[dict]:
     acc = lambda x: None if x["accuracy"] is None else round(100 * x["accuracy"], 2)
     out = []
     for t in tg.UPOS_TAGS:
-        u, b = uni["test"]["per_tag"][t], bi["test"]["per_tag"][t]
-        out.append({"tag": t, "test tokens": b["tokens"], "uni %": acc(u), "bi %": acc(b),
-                    "bi − uni": None if acc(u) is None or acc(b) is None else round(acc(b) - acc(u), 2)})
+        u, b = acc(uni["test"]["per_tag"][t]), acc(bi["test"]["per_tag"][t])
+        out.append({"tag": t, "test tokens": bi["test"]["per_tag"][t]["tokens"], "uni %": u, "bi %": b,
+                    "bi − uni": None if u is None or b is None else round(b - u, 2)})
     return out
 
 

@@ -33,8 +33,8 @@ class Key(str):
         self.meaning, self.shared = meaning, shared
         return self
 
-    def __getnewargs__(self) -> tuple[str, str]:  # copy and pickle rebuild a Key, not a bare str
-        return str(self), self.meaning
+    def __reduce__(self) -> tuple:  # copy and pickle rebuild a Key (with its meaning), not a bare str
+        return Key, (str(self), self.meaning), {"shared": self.shared}
 
     def at(self, *parts) -> str:
         """One member of a key family: Key("X_", ...).at("0_1") -> "X_0_1"."""

@@ -175,12 +175,12 @@ def states_html(trace: ModelTrace, tokens: list[str], prev: ModelTrace | None = 
     cols = states_columns(trace)
     changed = changed_mask(trace, prev)
     vmax = max(float(np.nanmax(np.abs(v))) for _, _, v in cols) if cols else 1.0
-    groups = []
+    groups: list[tuple[str, int]] = []
     for g, _, _ in cols:
         if groups and groups[-1][0] == g:
-            groups[-1][1] += 1
+            groups[-1] = (g, groups[-1][1] + 1)
         else:
-            groups.append([g, 1])
+            groups.append((g, 1))
     head1 = "".join(f'<th colspan="{n}">{html.escape(g)}</th>' for g, n in groups)
     head2 = "".join(f"<th>{html.escape(c)}</th>" for _, c, _ in cols)
     body = []

@@ -221,7 +221,7 @@ def output_equations(trace: ModelTrace, t: int, b: int = 0, digits: int = 3) -> 
     if layer.bwd is not None and layer.merged is not None:
         lines.append([sym("m"), ("op", "=")] + get_merge(layer.merge).parts(sym("h", "fwd"), sym("h", "bwd"))
                      + [("op", "="), row(layer.merged[b, t])])
-    if trace.probs is not None:
+    if trace.probs is not None and trace.logits is not None and trace.head_activation is not None:
         g = get_head_activation(trace.head_activation).symbol
         lines.append([sym("y"), ("op", "="), ("text", g), ("open",), ("sym", "W", "o", ""), sym("m"), ("op", "+"),
                       ("sym", "b", "o", ""), ("close",), ("op", "="), ("text", g), ("open",),

@@ -88,10 +88,9 @@ def is_seed_trace(trace: ModelTrace) -> bool:
 
 def seed_comparison(trace: ModelTrace) -> list[SeedValue]:
     """Every state seed 000 prints (forward t = 1..T, then backward), beside the exact value in ``trace``."""
-    layer = trace.layers[0]
+    chains = {d.name: d for d in trace.layers[0].directions}
     keys = sorted(SEED_PRINTED, key=lambda k: (k[0] != "forward", k[1]))
-    return [SeedValue(direction, t, SEED_PRINTED[direction, t],
-                      (layer.fwd if direction == "forward" else layer.bwd).h[0, t - 1])
+    return [SeedValue(direction, t, SEED_PRINTED[direction, t], chains[direction].h[0, t - 1])
             for direction, t in keys]
 
 

@@ -14,7 +14,7 @@ from app.state import (DIAGRAM_BACK, DIAGRAM_CHART, DIAGRAM_FOCUS, DIAGRAM_MERGE
                        DIAGRAM_SOURCE, DIAGRAM_STEP, SOURCES, compute, handed_over)
 from app.tables import final_state_markdown, vector_text
 from app.text import isolate, markdown
-from birnn_core import explain_latex
+from birnn_core import ModelTrace, explain_latex
 
 ORDERS = {SEQUENTIAL: "Forward sweep, then backward", PARALLEL: "Both directions at once"}
 LATEX_MAX_UNITS = 8  # st.latex of a step only while its matrices stay readable
@@ -38,7 +38,8 @@ if handed is not None:
     source = st.radio("Draw", SOURCES, horizontal=True, key=DIAGRAM_SOURCE,
                       format_func={"workspace": "the Step by step model",  # radio options render markdown
                                    "tagger": f"the trained tagger: {markdown(isolate(handed.label))}"}.get)
-if source == "tagger":
+trace: ModelTrace | None
+if source == "tagger" and handed is not None:
     trace = handed.trace
     st.caption("The real model's hidden states (h is large, so nodes are heatmap strips; hover for values).")
 else:
@@ -67,7 +68,7 @@ kept = st.session_state.get(DIAGRAM_FOCUS, NO_FOCUS)
 st.session_state[DIAGRAM_FOCUS] = kept if kept in focus_options else NO_FOCUS
 focus = c2.selectbox("Show what reaches h_t for token", focus_options, key=DIAGRAM_FOCUS,
                      format_func=lambda i: "(none)" if i == NO_FOCUS else f"t = {i + 1}: {tokens[i]}")  # plain text
-focus = None if focus == NO_FOCUS else focus
+focus_t = None if focus == NO_FOCUS else focus
 
 steps = diagram_steps(trace, layer, 0, order)
 n = len(steps)
@@ -82,16 +83,16 @@ step = s2.select_slider("Step", options=list(range(n)), key=DIAGRAM_STEP,
 s3.button("Step ▶", key=DIAGRAM_NEXT, on_click=shift_step, args=(1, n), use_container_width=True,
           help="The next step")
 
-fig = arrows_figure(trace, tokens, layer=layer, order=order, step=step, focus=focus)
+fig = arrows_figure(trace, tokens, layer=layer, order=order, step=step, focus=focus_t)
 st.plotly_chart(fig, theme=None, key=DIAGRAM_CHART, config=CHART_CONFIG)
 st.caption("▶ Play animates in the browser (the slider scrubs); ◀ Step / Step ▶ above move the step "
            "whose equation is written out below. Hover a node for its whole vector; faded nodes are "
            "not computed yet at that step.")
 
-if focus is not None:
-    t = focus + 1
+if focus_t is not None:
+    t = focus_t + 1
     st.markdown(
-        f"**What reaches t = {t} (“{markdown(isolate(tokens[focus]))}”)**: the forward state h_{t}^(fwd) has read "
+        f"**What reaches t = {t} (“{markdown(isolate(tokens[focus_t]))}”)**: the forward state h_{t}^(fwd) has read "
         f"x_1..x_{t} (blue boxes); the backward state h_{t}^(bwd) has read x_{t}..x_{T} (orange); "
         f"the merged vector m_{t} sees all {T} tokens (purple).")
 
@@ -101,14 +102,14 @@ with st.expander(f"The equation of step {step + 1} ({current.label()}) in full",
     if current.kind == "merge":
         st.markdown("Every state is known: the merged vectors and the outputs are formed at every t "
                     "(see the strips below).")
-    for tr, t in ((lt.fwd, current.t_fwd), (lt.bwd, current.t_bwd)):
-        if t is None or tr is None:
+    for tr, step_t in ((lt.fwd, current.t_fwd), (lt.bwd, current.t_bwd)):
+        if step_t is None or tr is None:
             continue
         if tr.hidden_size <= LATEX_MAX_UNITS and tr.x.shape[-1] <= LATEX_MAX_UNITS:
-            st.latex(r"\begin{aligned}" + r" \\ ".join("&" + line for line in explain_latex(tr, t))
+            st.latex(r"\begin{aligned}" + r" \\ ".join("&" + line for line in explain_latex(tr, step_t))
                      + r"\end{aligned}")
         else:
-            st.markdown(f"{tr.name}, t = {t + 1}: h = {vector_text(tr.h[0, t])} "
+            st.markdown(f"{tr.name}, t = {step_t + 1}: h = {vector_text(tr.h[0, step_t])} "
                         f"({tr.hidden_size} units; hover the node in the diagram for all of them)")
 
 st.subheader("The merged vectors")

@@ -35,7 +35,7 @@ def controls(ws: Workspace, gen: int) -> None:
     c[0].selectbox("Preset", names, index=names.index(ws.preset) if ws.preset in names else None,
                    placeholder="(your own)", key=PRESET_PICK, on_change=_load_preset)
     cells = list(CELL_NAMES)  # every registered cell
-    c[1].selectbox("Cell", cells, index=cells.index(ws.cell), format_func=CELL_NAMES.get, key=CELL.at(gen),
+    c[1].selectbox("Cell", cells, index=cells.index(ws.cell), format_func=lambda name: CELL_NAMES[name], key=CELL.at(gen),
                    on_change=_resize, args=("cell", CELL.at(gen)))
     c[2].selectbox("Activation", ACTIVATIONS, index=ACTIVATIONS.index(ws.activation), key=ACTIVATION.at(gen),
                    on_change=_set_option, args=("activation", ACTIVATION.at(gen)),

@@ -26,22 +26,22 @@ def _tab_changed() -> None:
 
 def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str]]:
     """The open tab's tables; returns the workspace with every valid edit applied, and the errors."""
-    gen = f"{gen}_{st.session_state.get(TAB_GEN, 0)}"
-    if st.session_state.get(FRAMES_GEN) != gen:
-        st.session_state[FRAMES], st.session_state[FRAMES_GEN] = build_frames(ws), gen
+    tab_gen = f"{gen}_{st.session_state.get(TAB_GEN, 0)}"
+    if st.session_state.get(FRAMES_GEN) != tab_gen:
+        st.session_state[FRAMES], st.session_state[FRAMES_GEN] = build_frames(ws), tab_gen
     frames = st.session_state[FRAMES]
     errors: list[str] = []
     new = ws.copy()
     tab_x, tab_f, tab_b, tab_o, tab_n = st.tabs(TABS, key=EDIT_TAB, on_change=_tab_changed)
     if tab_n.open:
         with tab_n:
-            nudge(ws, gen)
+            nudge(ws, tab_gen)
     if tab_x.open:
         with tab_x:
-            embeddings_editor(ws, new, gen, frames, errors)
+            embeddings_editor(ws, new, tab_gen, frames, errors)
     if tab_f.open:
         with tab_f:
-            new.fwd.W, new.fwd.U, new.fwd.b, new.fwd.b_U = direction_editor(ws, "f", gen, frames, errors)
+            new.fwd.W, new.fwd.U, new.fwd.b, new.fwd.b_U = direction_editor(ws, "f", tab_gen, frames, errors)
     if tab_b.open:
         with tab_b:
             if ws.tie:
@@ -50,7 +50,7 @@ def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str]]:
             elif not ws.bidirectional:
                 st.info("Unidirectional: there is no backward direction.")
             else:
-                new.bwd.W, new.bwd.U, new.bwd.b, new.bwd.b_U = direction_editor(ws, "b", gen, frames, errors)
+                new.bwd.W, new.bwd.U, new.bwd.b, new.bwd.b_U = direction_editor(ws, "b", tab_gen, frames, errors)
     if tab_o.open:
         with tab_o:
             st.caption(head_caption(ws))

@@ -41,7 +41,7 @@ EXAMPLE_LABELS = [label for label, *_ in EXAMPLES]
 
 # The page opens on a sentence where the right context decides for the shipped models: at 'like'
 # uni says SCONJ (64%), bi says ADP (97%, the expected tag), and bi cut right after 'like' says
-# SCONJ (73%; ADP 23%). tests/test_tagger_page.py checks all three with the shipped weights.
+# SCONJ (73%; ADP 23%). tests/app/test_tagger_page.py checks all three with the shipped weights.
 DEFAULT_EXAMPLE = EXAMPLE_LABELS.index("like (preposition)")
 
 

@@ -2,7 +2,7 @@
 the cards' JSON (no Streamlit).
 
 Fields an older card may lack are read with ``field`` and shown as "not in the card"; the others
-are required (tests/test_tagger_page.py reads the shipped cards through the page)."""
+are required (tests/app/test_tagger_page.py reads the shipped cards through the page)."""
 from __future__ import annotations
 
 from taggers import tagger as tg

@@ -1,7 +1,7 @@
 """Adam (Kingma & Ba, 2015) over a ModelParams, and one mini-batch training step.
 
 The update is PyTorch's torch.optim.Adam with default betas and eps, so a NumPy run and a torch
-run from the same weights on the same batches stay together (tests/test_playground.py).
+run from the same weights on the same batches stay together (tests/core/test_playground.py).
 """
 from __future__ import annotations
 

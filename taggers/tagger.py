@@ -545,7 +545,7 @@ class _FastStack:
     The engine (``birnn_core.run``) validates every weight and re-stacks the matrices on each
     call and keeps every gate of every step, which is what the step-by-step views need; tagging
     needs only the logits. This runs the same equations (PyTorch's LSTM, gate order i, f, g, o)
-    with the matrices prepared once; ``tests/test_tagger_parity.py`` checks it against the
+    with the matrices prepared once; ``tests/taggers/test_tagger_parity.py`` checks it against the
     engine and against torch.
     """
 

@@ -1,4 +1,4 @@
-"""Shared fixtures. The real-browser harness lives here (helpers in tests/browser_utils.py).
+"""Shared fixtures. The real-browser harness lives here (helpers in tests/browser/browser_utils.py).
 
 Fixtures:
   app_server  (session)   base URL of `streamlit run app/streamlit_app.py` on a free port
@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "browser"))
 
 from browser_utils import (  # noqa: E402
     CHROMIUM,

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.browser
 
 SENTENCE_LABEL = "Sentence (tokenised the way EWT does: punctuation, n't, 's, quotes split off)"
 
-# (view file, control label as tests/test_control_inventory.py scans it, the browser test using it)
-CONTROLS = [  # literal rows: tests/test_control_inventory.py reads them with ast.literal_eval
+# (view file, control label as tests/browser/test_control_inventory.py scans it, the browser test using it)
+CONTROLS = [  # literal rows: tests/browser/test_control_inventory.py reads them with ast.literal_eval
     ("views/compare.py", "Examples where right context decides", "test_pick_an_example_from_the_list"),
     ("views/compare.py", "Sentence (tokenised the way EWT does: punctuation, n't, 's, quotes split off)",
      "test_type_a_sentence_and_see_both_rows_of_tags"),

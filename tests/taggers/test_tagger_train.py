@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 from taggers import tagger as tg  # noqa: E402
 from taggers import train as train_tagger  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud_english_ewt"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ud_english_ewt"
 
 
 @pytest.mark.skipif(not DATA.is_dir(), reason="UD English-EWT not present")

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-ENTRY = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
+ENTRY = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
 
 
 def test_entry_runs_home_without_exception():

@@ -3,7 +3,7 @@
 The controls are found by reading app/views/**/*.py (every st.<widget>(...) call, labelled by its
 label's text up to the first placeholder, by the labels of the table it loops over (TABLE_LABELS), or by its key: a key declared in app.state, or one
 member of a key family, ``FAMILY.at(...)``, is labelled by the key's string); the inventory is the
-union of the CONTROLS lists in tests/test_browser_*.py, rows of (view file relative to app/,
+union of the CONTROLS lists in tests/browser/test_browser_*.py, rows of (view file relative to app/,
 control label, browser test name).
 A new widget without a row, a row whose control is gone, or a row naming a test that does not
 exist fails here.
@@ -14,7 +14,7 @@ import ast
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -82,7 +82,7 @@ def scanned_controls() -> set[tuple[str, str]]:
 def inventory() -> dict[tuple[str, str], tuple[str, str]]:
     """(view, label) -> (browser test file, test name), from every CONTROLS list."""
     rows = {}
-    for path in sorted((ROOT / "tests").glob("test_browser_*.py")):
+    for path in sorted((ROOT / "tests" / "browser").glob("test_browser_*.py")):
         tree = ast.parse(path.read_text())
         strings = {t.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
                    and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
@@ -99,13 +99,13 @@ def inventory() -> dict[tuple[str, str], tuple[str, str]]:
 def browser_tests() -> dict[str, set[str]]:
     return {p.name: {n.name for n in ast.walk(ast.parse(p.read_text()))
                      if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")}
-            for p in (ROOT / "tests").glob("test_browser_*.py")}
+            for p in (ROOT / "tests" / "browser").glob("test_browser_*.py")}
 
 
 def test_every_control_has_a_browser_test():
     missing = sorted(scanned_controls() - set(inventory()))
     assert not missing, ("controls with no browser test (add a row to CONTROLS in a "
-                         f"tests/test_browser_*.py file): {missing}")
+                         f"tests/browser/test_browser_*.py file): {missing}")
 
 
 def test_every_inventory_row_names_a_control_that_exists():

@@ -7,7 +7,7 @@ from taggers.conllu import (UPOS_TAGS, ConlluError, find_split, parse_conllu, re
                                sha256_file)
 
 # ../shared/data/ud_english_ewt next to the project (never copied into it; see README "Data credit")
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud_english_ewt"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ud_english_ewt"
 
 SAMPLE = """\
 # sent_id = s1

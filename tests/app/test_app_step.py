@@ -9,7 +9,7 @@ from app.state import INSPECT, STEP_SOURCE, HandedOver
 from app.workspace import Workspace
 from birnn_core import presets, run
 
-ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
+ENTRY = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 
 
 def open_page(query: dict | None = None) -> AppTest:

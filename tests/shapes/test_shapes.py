@@ -1,7 +1,7 @@
 """shape_calculator: shapes and parameter counts against torch itself, Keras formulas against
 hand arithmetic and seed 002, the generated code, the registry's vocabulary (a registered cell is
 counted from its entry; PyTorch refuses the classic GRU) and Keras' regularizer penalties.
-The generated Keras code is run against Keras itself in tests/test_shapes_keras.py."""
+The generated Keras code is run against Keras itself in tests/shapes/test_shapes_keras.py."""
 from __future__ import annotations
 
 import itertools

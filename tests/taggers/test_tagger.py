@@ -8,8 +8,8 @@ import pytest
 from taggers import tagger as tg
 from taggers.conllu import UPOS_TAGS
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets" / "tagger"
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud_english_ewt"
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "tagger"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ud_english_ewt"
 
 
 @pytest.fixture(scope="module")

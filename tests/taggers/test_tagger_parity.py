@@ -21,7 +21,7 @@ from taggers import tagger as tg  # noqa: E402
 from taggers.conllu import find_split, read_conllu  # noqa: E402
 from taggers.train import Encoded, TaggerNet, HParams, batches, load_state  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ASSETS = ROOT / "assets" / "tagger"
 DATA = ROOT.parent / "shared" / "data" / "ud_english_ewt"
 TOL = 1e-5

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from browser_utils import assert_page_clean, goto, retry, wait_for_app
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -28,7 +28,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ENTRY = ROOT / "app" / "streamlit_app.py"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

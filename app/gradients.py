@@ -204,7 +204,7 @@ def chain_step(trace: ModelTrace, grads: ModelGrads, direction: str, t: int) -> 
             factors = [Term(f"z_{nxt}", f"the update gate at step {nxt}", z),
                        Term(f"∂L/∂h_{nxt}", f"the total gradient at step {nxt}", dh_next)]
             direct = z * dh_next
-            if tr.cell == "gru":    # n = tanh(W_n x + b_n + r ⊙ (U_n h + b_Un))
+            if cell.recurrent_input is None:  # n = tanh(W_n x + b_n + r ⊙ (U_n h + b_Un)): U sees h
                 via_gates = U.T @ g.dUh[0, s]
             else:                   # classic: n = tanh(W_n x + b_n + U_n (r ⊙ h))
                 r, dpre = tr.gate("r")[0, s], g.dpre[0, s]

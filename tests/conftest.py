@@ -5,7 +5,7 @@ Fixtures:
   browser     (session)   Playwright chromium: Debian's /usr/bin/chromium, headless
   page        (function)  a fresh context + page, viewport 1400x1000
 
-pytest-playwright's plugin is disabled (`-p no:playwright` in pyproject.toml), so these names are
+pytest-playwright is not a dependency (and `-p no:playwright` in pyproject.toml keeps one out), so these names are
 ours. Browser tests carry the `browser` marker. Without /usr/bin/chromium they are skipped,
 unless BIRNN_REQUIRE_BROWSER is set (`make test` sets it), in which case they fail.
 """

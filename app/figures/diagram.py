@@ -343,7 +343,7 @@ def _direction_caption(tr: DirectionTrace, i: int, b: int, token: str, digits: i
     head = f"h<sub>{t}</sub><sup>{arrow}</sup>"
     d = lambda v: num(float(v), digits)
     lines = []
-    if tr.cell == "rnn":
+    if not get_cell(tr.cell).gates:  # the layer activation is the step itself
         act = get_activation(tr.activation).symbol
         lines.append(f"{head} = {act}({_sub('W', s)} {_sub('x', t)} + {_sub('U', s)} {hp} + {_sub('b', s)})"
                      f"   ({tr.name}, t = {t}, “{token}”)")

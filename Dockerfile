@@ -1,4 +1,4 @@
-# BiRNN Explainer: the Streamlit app and the NumPy packages birnn_core, shape_calculator and taggers, nothing else
+# BiRNN Explainer: the Streamlit app and the NumPy packages birnn_core, playground, shape_calculator and taggers, nothing else
 # (no torch, no tests, no training code). Build: docker build -t birnn-explainer .
 # Run:   docker run -p 8501:8501 birnn-explainer   then open http://localhost:8501
 FROM python:3.11-slim
@@ -22,6 +22,7 @@ RUN pip install -r requirements.txt \
 
 COPY pyproject.toml ./
 COPY birnn_core/ ./birnn_core/
+COPY playground/ ./playground/
 COPY shape_calculator/ ./shape_calculator/
 COPY taggers/ ./taggers/
 RUN pip install --no-deps . && rm -rf build ./*.egg-info

@@ -21,9 +21,9 @@ import numpy as np
 
 from birnn_core import HeadParams, LayerParams, ModelParams, ModelTrace, get_activation, get_cell, num, run
 from birnn_core.backprop import ModelGrads, backprop, influence
+from birnn_core.registry import cells, get_head_activation
 from birnn_core.presets import random_model
 
-CELLS = ("rnn", "gru", "gru_classic", "lstm")
 COMPARE_SEED = 0          # the seed of the random models the decay chart compares with
 DIGITS = 4                # gradients are small: four decimals
 TIMING_BATCH = 32         # sequences per timed training step
@@ -93,6 +93,11 @@ def decay(M: np.ndarray, side: str = "both") -> np.ndarray:
     return out
 
 
+def cell_names() -> list[str]:
+    """Every registered cell, compared on the decay chart."""
+    return [c.name for c in cells()]
+
+
 def comparison_model(model: ModelParams, cell: str) -> ModelParams:
     """A random model of ``cell`` with the sizes of ``model``'s first layer (seed COMPARE_SEED);
     the model itself when it already has that cell."""
@@ -108,7 +113,7 @@ def cell_decays(model: ModelParams, X: np.ndarray, factor: float = 1.0) -> dict[
     """Per cell: the forward chain's mean ||d h_t / d x_{t-dist}|| at dist = 0..T-1, every U scaled by
     ``factor`` (the model's own cell uses the model; the others a seeded random model)."""
     return {cell: decay(influence(scale_U(comparison_model(model, cell), factor), X, "forward"), "past")
-            for cell in CELLS}
+            for cell in cell_names()}
 
 
 # ---------------------------------------------------------------- one step of the chain rule
@@ -117,7 +122,7 @@ def own_targets(trace: ModelTrace) -> np.ndarray:
     """The loss's targets: the model's own prediction (softmax: the argmax class; sigmoid: each output
     rounded to 0 or 1; none: zeros, so the loss is the squared output)."""
     assert trace.probs is not None and trace.logits is not None, "the loss is the output layer's"
-    if trace.head_activation == "softmax":
+    if trace.head_activation is not None and get_head_activation(trace.head_activation).class_targets:
         return np.argmax(trace.probs, axis=-1)
     if trace.head_activation == "sigmoid":
         return np.round(trace.probs)

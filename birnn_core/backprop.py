@@ -16,16 +16,15 @@ whatever the direction's processing order.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import _reverse_index, run
+from .engine import processing_order, reorder_time, run
 from .errors import ValidationError
 from .params import DirectionParams, HeadParams, LayerParams, ModelParams
 from .registry import BackContext, get_activation, get_cell, get_head_activation, get_merge
-from .trace import DirectionTrace, ModelTrace, decode_dataclass, encode_dataclass
+from .trace import DirectionTrace, JsonRecord, ModelTrace
 
 GRAD_FORMAT = "birnn-grads/1"
 
@@ -71,10 +70,11 @@ class LayerGrads:
 
 
 @dataclass
-class ModelGrads:
+class ModelGrads(JsonRecord):
     """A whole backward pass: the loss (None when started from an output gradient), dL/dlogits
     (B,T,q), the head's gradients, every layer's (bottom first, as in the forward trace), dL/dX."""
 
+    FORMAT = GRAD_FORMAT
     layers: list[LayerGrads]
     dX: np.ndarray
     loss: float | None = None
@@ -88,25 +88,9 @@ class ModelGrads:
                   for lt in self.layers]
         return ModelParams(layers, self.head)
 
-    def to_dict(self) -> dict:
-        return {"format": GRAD_FORMAT, **encode_dataclass(self)}
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"))
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ModelGrads":
-        if data.get("format") != GRAD_FORMAT:
-            raise ValueError(f"Not gradients in format {GRAD_FORMAT} (got {data.get('format')!r}).")
-        return decode_dataclass(cls, data, _NESTED)
-
-    @classmethod
-    def from_json(cls, text: str) -> "ModelGrads":
-        return cls.from_dict(json.loads(text))
-
-
-_NESTED = {"layers": LayerGrads, "fwd": DirectionGrads, "bwd": DirectionGrads, "params": DirectionParams,
-           "head": HeadParams}
+ModelGrads.NESTED = {"layers": LayerGrads, "fwd": DirectionGrads, "bwd": DirectionGrads,
+                     "params": DirectionParams, "head": HeadParams}
 
 
 # ---------------------------------------------------------------- the loss and the head
@@ -121,10 +105,10 @@ def loss_gradient(trace: ModelTrace, targets) -> tuple[float, np.ndarray, np.nda
     targets = np.asarray(targets)
     if act.loss is None:
         raise ValidationError(f"The output activation {act.name!r} has no loss.", field="head")
-    want = mask.shape if act.name == "softmax" else trace.logits.shape
+    want = mask.shape if act.class_targets else trace.logits.shape
     if targets.shape != want:
         raise ValidationError(f"The targets have shape {targets.shape}: they must be {want}.", field="targets")
-    if act.name == "softmax" and np.any((targets[mask] < 0) | (targets[mask] >= trace.logits.shape[-1])):
+    if act.class_targets and np.any((targets[mask] < 0) | (targets[mask] >= trace.logits.shape[-1])):
         raise ValidationError(f"Targets must be class indices 0..{trace.logits.shape[-1] - 1}.", field="targets")
     n = int(mask.sum())
     step_losses, dlogit_rows = act.loss(trace.logits[mask], trace.probs[mask], targets[mask])
@@ -137,34 +121,14 @@ def loss_gradient(trace: ModelTrace, targets) -> tuple[float, np.ndarray, np.nda
 
 # ---------------------------------------------------------------- one direction
 
-REVERSED = "reversed"  # every sequence is full: the backward direction's order is time reversed
-
-
-def _processing_order(lengths: np.ndarray, T: int, backward: bool):
-    """How processing steps map to time: None (the same), REVERSED, or a (B, T) gather index that
-    reverses each sequence within its own length (an involution)."""
-    if not backward:
-        return None
-    return REVERSED if np.all(lengths == T) else _reverse_index(lengths, T)
-
-
-def _gather(a: np.ndarray, idx) -> np.ndarray:
-    """(B, T, ...) reordered along T by ``idx`` (see _processing_order)."""
-    if idx is None:
-        return a
-    if isinstance(idx, str):
-        return a[:, ::-1]
-    return np.take_along_axis(a, idx.reshape(idx.shape + (1,) * (a.ndim - 2)), axis=1)
-
-
 def _reorder(a: np.ndarray, idx) -> np.ndarray:
-    """(B, T, ...) time-aligned -> (T, B, ...) processing order (idx: an involution, None: identity)."""
-    return np.swapaxes(_gather(a, idx), 0, 1)
+    """(B, T, ...) time-aligned -> (T, B, ...) processing order (idx: a processing_order)."""
+    return np.swapaxes(reorder_time(a, idx), 0, 1)
 
 
 def _unorder(a: np.ndarray, idx) -> np.ndarray:
     """(T, B, ...) processing order -> (B, T, ...) time-aligned."""
-    return _gather(np.swapaxes(a, 0, 1), idx)
+    return reorder_time(np.swapaxes(a, 0, 1), idx)
 
 
 def direction_backward(tr: DirectionTrace, dh_out: np.ndarray, lengths: np.ndarray) -> DirectionGrads:
@@ -174,7 +138,7 @@ def direction_backward(tr: DirectionTrace, dh_out: np.ndarray, lengths: np.ndarr
         raise ValidationError(f"The {cell.display} cell has no backward step.", field="cell")
     B, T, h = tr.h.shape
     Gh = cell.n_blocks * h
-    idx = _processing_order(lengths, T, tr.name == "backward")
+    idx = processing_order(lengths, T, tr.name == "backward")
     order = lambda a: _reorder(a, idx)
     rec = {"pre": order(tr.pre), "Uh": order(tr.Uh),
            "H": np.concatenate([order(tr.h_prev)[:1], order(tr.h)])}
@@ -184,7 +148,9 @@ def direction_backward(tr: DirectionTrace, dh_out: np.ndarray, lengths: np.ndarr
         rec["C"] = np.concatenate([order(tr.c_prev)[:1], order(tr.c)])
         rec["tanh_c"] = order(tr.tanh_c)
     lstm = "C" in rec
-    grads = {"dpre": np.empty((T, B, Gh)), "dUh": np.empty((T, B, Gh)), "dH": np.empty((T, B, h))}
+    grads = {"dpre": np.empty((T, B, Gh)), "dH": np.empty((T, B, h))}
+    # a folded recurrent term enters the pre-activation as it is: its gradient is dpre itself
+    grads["dUh"] = grads["dpre"] if cell.fold_recurrent_bias else np.empty((T, B, Gh))
     if tr.gates is not None:
         grads["dgates"] = np.empty((T, B, Gh))
     if lstm:

@@ -58,6 +58,26 @@ def _reverse_index(lengths: np.ndarray, T: int) -> np.ndarray:
     return np.where(t < L, L - 1 - t, t)
 
 
+REVERSED = "reversed"  # every sequence is full: the backward direction's order is time reversed
+
+
+def processing_order(lengths: np.ndarray, T: int, backward: bool):
+    """How a direction's processing steps map to time: None (the same: forward), REVERSED, or a
+    (B, T) index reversing each sequence within its own length. Each is its own inverse."""
+    if not backward:
+        return None
+    return REVERSED if np.all(lengths == T) else _reverse_index(lengths, T)
+
+
+def reorder_time(a: np.ndarray, order) -> np.ndarray:
+    """(B, T, ...) reordered along T by a :func:`processing_order` (time -> processing and back)."""
+    if order is None:
+        return a
+    if isinstance(order, str):
+        return a[:, ::-1]
+    return np.take_along_axis(a, order.reshape(order.shape + (1,) * (a.ndim - 2)), axis=1)
+
+
 def _initial(model: ModelParams, layer: int, direction: str, B: int, h: int, key: str = "h") -> np.ndarray:
     v = model.h0.get((layer, direction) if key == "h" else (layer, direction, key))
     if v is None:
@@ -69,25 +89,13 @@ def _initial(model: ModelParams, layer: int, direction: str, B: int, h: int, key
     return np.broadcast_to(v, (B, h))
 
 
-def _to_time(arr: np.ndarray, k: int, rev_idx: np.ndarray | None) -> np.ndarray:
-    """Direction k of a (T, D, B, ...) record in processing order, back in time order as (B, T, ...).
-
-    rev_idx (B, T) maps time t to the processing step of a reversed direction (None: forward).
-    """
-    a = arr[:, k]
-    if rev_idx is not None:
-        idx = rev_idx.T.reshape(rev_idx.T.shape + (1,) * (a.ndim - 2))
-        a = np.take_along_axis(a, idx, axis=0)
-    return np.swapaxes(a, 0, 1)
-
-
 def run_layer(layer: LayerParams, X: np.ndarray, lengths: np.ndarray, model: ModelParams | None = None,
               index: int = 0) -> LayerTrace:
     """Run one (bi)directional layer on X (B, T, d) with per-sequence lengths (B,)."""
     B, T, _ = X.shape
     full = bool(np.all(lengths == T))
-    rev_idx = None if full else _reverse_index(lengths, T)
-    X_rev = X[:, ::-1] if rev_idx is None else np.take_along_axis(X, rev_idx[:, :, None], axis=1)
+    orders = {"forward": None, "backward": processing_order(lengths, T, backward=True)}
+    X_rev = reorder_time(X, orders["backward"])
     mask = np.arange(T)[None, :] < lengths[:, None]
     model = model or ModelParams([layer])
     spec = get_cell(layer.cell)
@@ -102,20 +110,15 @@ def run_layer(layer: LayerParams, X: np.ndarray, lengths: np.ndarray, model: Mod
                  for key in ("h", *(k for k, _ in spec.states))}
         rec = _sweep(layer.cell, layer.activation, [p for _, p in group], Xs, inits)
         for k, (name, p) in enumerate(group):
-            traces[name] = _direction_trace(layer, name, p, rec, k, X, mask, lengths, rev_idx, full)
+            traces[name] = _direction_trace(layer, name, p, rec, k, X, mask, lengths, orders[name], full)
     fwd, bwd = traces["forward"], traces.get("backward")
     merged = None if (bwd is not None and not get_merge(layer.merge).single) else \
         merge_vectors(layer.merge, fwd.h, bwd.h if bwd is not None else None)
     return LayerTrace(layer.merge, fwd, bwd, merged)
 
 
-def _direction_trace(layer, name, p, rec, k, X, mask, lengths, rev_idx, full) -> DirectionTrace:
-    if name == "forward":
-        timed = lambda arr: np.swapaxes(arr[:, k], 0, 1)
-    elif full:
-        timed = lambda arr: np.swapaxes(arr[::-1, k], 0, 1)
-    else:
-        timed = lambda arr: _to_time(arr, k, rev_idx)
+def _direction_trace(layer, name, p, rec, k, X, mask, lengths, order, full) -> DirectionTrace:
+    timed = lambda arr: reorder_time(np.swapaxes(arr[:, k], 0, 1), order)  # (T, D, B, ...) -> (B, T, ...)
     B = X.shape[0]
     last = (lengths, k, np.arange(B))
     out = dict(

@@ -216,6 +216,7 @@ class HeadActivation:
     torch: str = "{z}"
     loss: Callable | None = None     # (logits, probs, targets) (N, q) -> (per-step losses (N,), dL/dlogits (N, q))
     loss_name: str = ""
+    class_targets: bool = False      # the loss's targets: one class index per step (N,), else (N, q)
 
 
 def _softmax(z):
@@ -246,7 +247,7 @@ def _squared_error(logits, probs, targets):
 
 
 register_head_activation(HeadActivation("softmax", "softmax", _softmax, "torch.softmax({z}, dim=-1)",
-                                        _cross_entropy, "cross-entropy"))
+                                        _cross_entropy, "cross-entropy", class_targets=True))
 register_head_activation(HeadActivation("sigmoid", "σ", lambda z: sigmoid(z), "torch.sigmoid({z})",
                                         _binary_cross_entropy, "binary cross-entropy"))
 register_head_activation(HeadActivation("none", "id", lambda z: z.copy(), "{z}", _squared_error, "squared error"))
@@ -346,7 +347,8 @@ class BackContext:
     merge or the next layer). The step writes dH (T, B, h) total dL/dh_s, dC (T, B, h) total
     dL/dc_s, dgates (T, B, G*h) dL/d(gate value), dpre (T, B, G*h) dL/d(pre-activation) (what W, b
     and x receive), dUh (T, B, G*h) dL/d(U v + b_U) (what U and b_U receive, v the block's
-    recurrent input), and carries dL/dh and dL/dc into the previous step in ``carry``.
+    recurrent input; the very array dpre when the cell folds b_U into its pre-activation, so only a
+    cell that does not writes it), and carries dL/dh and dL/dc into the previous step in ``carry``.
     """
 
     B: int
@@ -463,7 +465,6 @@ def _rnn_backward(c: BackContext):
         dh = c.dH_out[s] + c.carry["h"]
         g["dH"][s] = dh
         g["dpre"][s] = dh * c.act_grad(pre[s], H[s + 1])
-        g["dUh"][s] = g["dpre"][s]
         c.carry["h"] = g["dpre"][s] @ c.U
     return step
 
@@ -501,7 +502,7 @@ def _lstm_backward(c: BackContext):
         g["dgates"][s] = dgates
         slope = gates[s] * (1.0 - gates[s])
         slope[:, 2 * h:3 * h] = 1.0 - gg * gg
-        g["dpre"][s] = g["dUh"][s] = dgates * slope
+        g["dpre"][s] = dgates * slope
         c.carry["h"] = g["dpre"][s] @ c.U
         c.carry["c"] = dc * f
     return step
@@ -616,7 +617,7 @@ def _gru_classic_backward(c: BackContext):
         dr = d_rh * c.rec["H"][s]
         dpre = np.concatenate([dr * r * (1.0 - r), dz * z * (1.0 - z), dpre_n], axis=-1)
         g["dgates"][s] = np.concatenate([dr, dz, dn], axis=-1)
-        g["dpre"][s] = g["dUh"][s] = dpre
+        g["dpre"][s] = dpre
         c.carry["h"] = dh * z + dpre[:, :2 * h] @ c.U[:2 * h] + d_rh * r
     return step
 

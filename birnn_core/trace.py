@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
+from typing import ClassVar
 
 import numpy as np
 
@@ -103,10 +104,35 @@ class LayerTrace:
         return [out] + states
 
 
+class JsonRecord:
+    """JSON for a dataclass of arrays: ``FORMAT`` names the format (checked on reading), ``NESTED``
+    maps a field name to the dataclass of its value(s)."""
+
+    FORMAT: ClassVar[str]
+    NESTED: ClassVar[dict]
+
+    def to_dict(self) -> dict:
+        return {"format": self.FORMAT, **encode_dataclass(self)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        if data.get("format") != cls.FORMAT:
+            raise ValueError(f"Not a {cls.__name__} in format {cls.FORMAT} (got {data.get('format')!r}).")
+        return decode_dataclass(cls, data, cls.NESTED)
+
+    @classmethod
+    def from_json(cls, text: str):
+        return cls.from_dict(json.loads(text))
+
+
 @dataclass
-class ModelTrace:
+class ModelTrace(JsonRecord):
     """A whole run: inputs X (B,T,d), lengths (B,), every layer, and the head's logits/probs (B,T,q)."""
 
+    FORMAT = TRACE_FORMAT
     X: np.ndarray
     lengths: np.ndarray
     layers: list[LayerTrace]
@@ -121,25 +147,10 @@ class ModelTrace:
         last = self.layers[-1]
         return last.merged if last.merged is not None else [d.h for d in last.directions]
 
-    # ---------------------------------------------------------------- JSON
-    def to_dict(self) -> dict:
-        return {"format": TRACE_FORMAT, **encode_dataclass(self)}
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"))
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ModelTrace":
-        if data.get("format") != TRACE_FORMAT:
-            raise ValueError(f"Not a trace in format {TRACE_FORMAT} (got {data.get('format')!r}).")
-        return decode_dataclass(cls, data)
-
-    @classmethod
-    def from_json(cls, text: str) -> "ModelTrace":
-        return cls.from_dict(json.loads(text))
 
 
 _NESTED = {"layers": LayerTrace, "fwd": DirectionTrace, "bwd": DirectionTrace, "params": DirectionParams}
+ModelTrace.NESTED = _NESTED
 
 
 def encode_dataclass(obj) -> dict:

@@ -95,13 +95,26 @@ def worksheet_markdown(ws: Workspace, trace: ModelTrace, digits: int = 3) -> str
     return "\n".join(lines) + "\n"
 
 
+def torch_refusal(ws: Workspace) -> str | None:
+    """Why PyTorch code cannot reproduce this workspace (None: it can)."""
+    cell = get_cell(ws.cell)
+    if cell.torch is None:
+        return cell.torch_refusal
+    if ws.bidirectional and get_merge(ws.merge).torch is None:
+        return (f"Merge '{ws.merge}' keeps the two directions apart, so the output layer has no single "
+                "vector to read: choose concat, sum, mul or ave to export PyTorch code.")
+    return None
+
+
 def pytorch_code(ws: Workspace) -> str:
     """A runnable script (torch, float64) that computes the same hidden states and outputs."""
     L = lambda a: np.array2string(np.asarray(a), separator=", ", precision=17, max_line_width=100,
                                   threshold=100_000, floatmode="unique")
+    refusal = torch_refusal(ws)
+    if refusal is not None:
+        raise ValidationError(refusal, field="cell")
     cell = get_cell(ws.cell)
-    if cell.torch is None:
-        raise ValidationError(cell.torch_refusal, field="cell")
+    assert cell.torch is not None
     cls = cell.torch.module
     act = ws.activation
     lines = ["import torch", "", "torch.set_default_dtype(torch.float64)",
@@ -136,13 +149,7 @@ def pytorch_code(ws: Workspace) -> str:
     if not ws.bidirectional:
         lines.append("merged = h_fwd")
     else:
-        # merge 'none' keeps two tensors: the head reads them concatenated, as the core does
-        merge = get_merge(ws.merge)
-        if merge.torch is not None:
-            lines.append("merged = " + merge.torch.format(f="h_fwd", b="h_bwd"))
-        else:
-            lines.append("merged = torch.cat([h_fwd, h_bwd], dim=-1)  "
-                         f"# merge '{ws.merge}' keeps two tensors: shown concatenated")
+        lines.append("merged = " + str(get_merge(ws.merge).torch).format(f="h_fwd", b="h_bwd"))
     lines += [f"W_o = torch.tensor({L(ws.head_W)})", f"b_o = torch.tensor({L(ws.head_b)})",
               "logits = merged @ W_o.T + b_o", "y = " + get_head_activation(ws.head_activation).torch.format(z="logits")]
     lines += ["print('h_fwd', h_fwd)", "print('merged', merged)", "print('y', y)"]
@@ -163,15 +170,10 @@ class Export:
     refusal: Callable[[Workspace], str | None] = lambda ws: None
 
 
-def _torch_refusal(ws: Workspace) -> str | None:
-    cell = get_cell(ws.cell)
-    return cell.torch_refusal if cell.torch is None else None
-
-
 EXPORTS: list[Export] = [
     Export("JSON (parameters + trace)", "birnn_trace.json", "application/json", to_json),
     Export("CSV of the states", "birnn_states.csv", "text/csv", lambda ws, trace: states_csv(trace)),
     Export("Worksheet (Markdown + LaTeX)", "birnn_worksheet.md", "text/markdown", worksheet_markdown),
     Export("PyTorch code", "birnn_reproduce.py", "text/x-python", lambda ws, trace: pytorch_code(ws),
-           _torch_refusal),
+           torch_refusal),
 ]

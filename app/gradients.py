@@ -12,8 +12,6 @@
 """
 from __future__ import annotations
 
-import hashlib
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -356,37 +354,9 @@ class Measured:
     claims: list[Claim]
 
 
-_MEASURED: dict[str, Measured] = {}
-_LOCK = threading.Lock()
-_KEEP = 16  # models kept (a slider's recent positions): a change of t or chain measures nothing again
-
-
-def fingerprint(model: ModelParams, X: np.ndarray, factor: float) -> str:
-    """A digest of everything that decides the measurements: every array, name and the factor."""
-    digest = hashlib.sha256(repr((factor, X.shape)).encode())
-    digest.update(np.ascontiguousarray(X, dtype=np.float64).tobytes())
-    for lp in model.layers:
-        digest.update(repr((lp.cell, lp.activation, lp.merge, lp.bwd is None)).encode())
-        for _, p in lp.directions():
-            for a in (p.W, p.U, p.b, p.b_U):
-                digest.update(repr(a.shape).encode() + np.ascontiguousarray(a).tobytes())
-    if model.head is not None:
-        digest.update(model.head.activation.encode() + model.head.W.tobytes() + model.head.b.tobytes())
-    return digest.hexdigest()
-
-
 def measure(model: ModelParams, X: np.ndarray, factor: float) -> Measured:
-    """``model`` with every U scaled by ``factor``, measured on X (T, d); remembered by fingerprint."""
-    key = fingerprint(model, X, factor)
-    with _LOCK:
-        found = _MEASURED.get(key)
-    if found is not None:
-        return found
+    """``model`` with every U scaled by ``factor``, measured on X (T, d) (the page caches it, so a
+    change of t or chain measures nothing again)."""
     scaled = scale_U(model, factor)
     maps = influence_maps(scaled, X)
-    found = Measured(factor, maps, cell_decays(model, X, factor), seed_claims(scaled, X, maps))
-    with _LOCK:  # the app's sessions run in threads of one process
-        _MEASURED[key] = found
-        while len(_MEASURED) > _KEEP:
-            _MEASURED.pop(next(iter(_MEASURED)))
-    return found
+    return Measured(factor, maps, cell_decays(model, X, factor), seed_claims(scaled, X, maps))

@@ -11,14 +11,10 @@ unless BIRNN_REQUIRE_BROWSER is set (`make test` sets it), in which case they fa
 """
 from __future__ import annotations
 
-import os
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "browser"))
-
-from browser_utils import (  # noqa: E402
+from browser_utils import (
     CHROMIUM,
     CHROMIUM_ARGS,
     VIEWPORT,

@@ -19,6 +19,9 @@ MAPS = {"merged": "the merged output m_t (both chains)", "forward": "the forward
         "backward": "the backward chain h_t^(bwd) (k ≥ t)"}
 CHAINS = ["forward", "backward"]
 CHART_CONFIG = {"displayModeBar": False}
+# Streamlit hashes the model's arrays: a slider's recent positions are kept, and a change of t or
+# chain measures nothing again.
+measured_for = st.cache_data(max_entries=16, show_spinner="Measuring the gradients …")(measure)
 
 st.title("Gradients")
 st.caption("How much each input x_k moves each output: the influence map ‖∂q_t/∂x_k‖ (T × T), "
@@ -59,7 +62,7 @@ try:
 except NonFiniteResultError as e:
     st.error(markdown(f"With every U scaled by {factor:g} the model overflows: {e} Choose a smaller factor."))
     st.stop()
-measured = measure(model, X, factor)
+measured = measured_for(model, X, factor)
 maps = measured.maps
 if bidirectional:
     shown = st.radio("Bidirectional map of", list(MAPS), format_func=MAPS.get, key=GRAD_MAP, horizontal=True)

@@ -1,48 +1,30 @@
 """AppTest: the Gradients page (app/views/gradients.py), reached through the entry file."""
 from __future__ import annotations
 
-import base64
-import json
-import sys
 from pathlib import Path
 
 import numpy as np
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from apptest_utils import chart_specs, open_view, plotly_array
+
+from app import gradients as G
+from app.state import GRAD_CHAIN, GRAD_MAP, GRAD_SCALE, GRAD_T, WORKSPACE, WS_VERSION
+from app.workspace import Workspace
+from birnn_core import presets, run
+from birnn_core.backprop import influence
+
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from app import gradients as G  # noqa: E402
-from app.state import GRAD_CHAIN, GRAD_MAP, GRAD_SCALE, GRAD_T, WORKSPACE, WS_VERSION  # noqa: E402
-from app.workspace import Workspace  # noqa: E402
-from birnn_core import presets, run  # noqa: E402
-from birnn_core.backprop import influence  # noqa: E402
-
 ENTRY = ROOT / "app" / "streamlit_app.py"
 
 
 def open_page(workspace: Workspace | None = None) -> AppTest:
-    at = AppTest.from_file(str(ENTRY), default_timeout=60)
-    if workspace is not None:
-        at.session_state[WORKSPACE] = workspace
-        at.session_state[WS_VERSION] = 1
-    at.run()
-    at.switch_page("views/gradients.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def array(v) -> np.ndarray:
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        return a.reshape([int(n) for n in str(v.get("shape", a.size)).split(",")]).astype(np.float64)
-    return np.asarray(v, dtype=np.float64)
+    return open_view("views/gradients.py", workspace)
 
 
 def maps(at: AppTest) -> list[np.ndarray]:
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return [array(s["data"][0]["z"]) for s in specs if s["data"][0]["type"] == "heatmap"]
+    return [plotly_array(s["data"][0]["z"]) for s in chart_specs(at) if s["data"][0]["type"] == "heatmap"]
 
 
 def texts(at: AppTest) -> str:
@@ -89,3 +71,30 @@ def test_a_unidirectional_workspace_says_so_and_checks_no_claim():
     assert any("unidirectional" in i.value for i in at.info)
     assert [r.options for r in at.radio] == [["forward"]]
     assert "*Verdict*" not in texts(at)
+
+
+def test_the_page_measures_once_per_model_and_factor(monkeypatch):
+    """Moving t or the chain reuses the measurement (Streamlit's cache, keyed on the model's arrays);
+    a new factor or a new model measures again."""
+    calls = []
+
+    def counted(model, X, factor):
+        calls.append(factor)
+        return measure(model, X, factor)
+
+    measure = G.measure
+    monkeypatch.setattr(G, "measure", counted)
+    st.cache_data.clear()
+    at = open_page()
+    assert calls == [1.0]
+    at.select_slider(key=GRAD_T).set_value(2).run()
+    at.radio(key=GRAD_CHAIN).set_value("backward").run()
+    assert calls == [1.0]
+    at.slider(key=GRAD_SCALE).set_value(0.5).run()
+    at.slider(key=GRAD_SCALE).set_value(1.0).run()
+    assert calls == [1.0, 0.5]
+    ws = Workspace.from_example(presets.seed_example())
+    ws.fwd.W[0, 0] += 0.25
+    at.session_state[WORKSPACE], at.session_state[WS_VERSION] = ws, 7
+    at.run()
+    assert calls == [1.0, 0.5, 1.0] and not at.exception

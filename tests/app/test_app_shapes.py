@@ -1,7 +1,6 @@
 """AppTest: the Shapes & parameters page (app/views/shapes.py)."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +8,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # the page imports `app.…` and `birnn_core`
 PAGE = ROOT / "app" / "views" / "shapes.py"
 
 

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from app import comparison as cp
+from app import model_card as mc
+from app.figures.occlusion import occlusion_figure
+from taggers import tagger as tg
 
-from app import comparison as cp  # noqa: E402
-from app import model_card as mc  # noqa: E402
-from app.figures.occlusion import occlusion_figure  # noqa: E402
-from taggers import tagger as tg  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -1,23 +1,18 @@
 """The arrows diagram's spec (nodes, arrows, frames) against the core's trace (app/figures/diagram.py)."""
 from __future__ import annotations
 
-import base64
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from apptest_utils import plotly_array
 
-from app.figures.diagram import (ANIMATED, CAPTION_I, HL_BWD_I, HL_FWD_I, PARALLEL, SEQUENTIAL, VEIL_I,  # noqa: E402
+from app.figures.diagram import (ANIMATED, CAPTION_I, HL_BWD_I, HL_FWD_I, PARALLEL, SEQUENTIAL, VEIL_I,
                                  arrows_figure, final_state_rows, merge_caption, merge_figure)
-from app.text import plotly  # noqa: E402
-from birnn_core import Merge, presets, register_merge, run, state_update_lines, unregister_merge  # noqa: E402
-from birnn_core.registry import B, F  # noqa: E402
+from app.text import plotly
+from birnn_core import Merge, presets, register_merge, run, state_update_lines, unregister_merge
+from birnn_core.registry import B, F
 
 
 def seed_trace():
@@ -32,15 +27,6 @@ def random_trace(T: int, h: int = 3, cell: str = "rnn", merge: str = "concat", d
     return run(model, X, lengths=lengths, tokens=[f"w{i}" for i in range(T)])
 
 
-def as_array(v) -> np.ndarray:
-    """A spec array as NumPy: plain lists, or plotly's typed arrays {"dtype", "bdata", "shape"}."""
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        shape = [int(n) for n in str(v.get("shape", a.size)).split(",")]
-        return a.reshape(shape).astype(np.float64)
-    return np.asarray(v, dtype=np.float64)
-
-
 def heatmap(fig, name: str):
     (trace,) = [t for t in fig.data if t.type == "heatmap" and t.name == name]
     return trace
@@ -48,7 +34,7 @@ def heatmap(fig, name: str):
 
 def node_values(hm) -> np.ndarray:
     """(n nodes, k units) back from a row heatmap: every other column, unit 1 on top."""
-    return as_array(hm.z)[::-1, 0::2].T
+    return plotly_array(hm.z)[::-1, 0::2].T
 
 
 def trace_named(fig, name: str):
@@ -93,9 +79,9 @@ def test_seed_nodes_hold_the_traces_numbers():
 
 def test_columns_and_rows_follow_the_seed_drawing():
     fig = arrows_figure(seed_trace())
-    ys = {name: float(np.mean(as_array(heatmap(fig, name).y))) for name in ("x", "fwd", "bwd", "merged", "y")}
+    ys = {name: float(np.mean(plotly_array(heatmap(fig, name).y))) for name in ("x", "fwd", "bwd", "merged", "y")}
     assert ys["x"] > ys["fwd"] > ys["bwd"] > ys["merged"] > ys["y"]  # inputs on top, outputs at the bottom
-    centres = lambda name: as_array(heatmap(fig, name).x).reshape(-1, 2).mean(axis=1).round(6).tolist()
+    centres = lambda name: plotly_array(heatmap(fig, name).x).reshape(-1, 2).mean(axis=1).round(6).tolist()
     assert centres("x") == [1, 2, 3]
     assert centres("fwd") == [1, 2, 3, 4]      # h_n[0] on the right
     assert centres("bwd") == [0, 1, 2, 3]      # h_n[1] on the left
@@ -108,7 +94,7 @@ def test_large_vectors_are_strips_without_numbers():
     tr = random_trace(12, h=16)
     fig = arrows_figure(tr)
     assert heatmap(fig, "fwd").texttemplate is None
-    assert as_array(heatmap(fig, "fwd").z).shape == (16, 2 * 13 - 1)
+    assert plotly_array(heatmap(fig, "fwd").z).shape == (16, 2 * 13 - 1)
     np.testing.assert_allclose(node_values(heatmap(fig, "bwd"))[1:], tr.layers[0].bwd.h[0], rtol=1e-6)
 
 
@@ -161,7 +147,7 @@ def test_frame_captions_carry_the_step_arithmetic():
 
 def test_frame_highlight_boxes_the_node_being_computed():
     fig = arrows_figure(seed_trace())
-    y_fwd, y_bwd = float(np.mean(as_array(heatmap(fig, "fwd").y))), float(np.mean(as_array(heatmap(fig, "bwd").y)))
+    y_fwd, y_bwd = float(np.mean(plotly_array(heatmap(fig, "fwd").y))), float(np.mean(plotly_array(heatmap(fig, "bwd").y)))
     for k, (kind, t) in enumerate([("fwd", 1), ("fwd", 2), ("fwd", 3), ("bwd", 3), ("bwd", 2), ("bwd", 1)]):
         data = fig.frames[k].data
         hl = data[HL_FWD_I] if kind == "fwd" else data[HL_BWD_I]
@@ -193,7 +179,7 @@ def test_payload_grows_linearly_with_T():
 
 def test_dependency_boxes_for_a_chosen_token():
     fig = arrows_figure(random_trace(6), focus=2)
-    y = {name: float(np.mean(as_array(heatmap(fig, name).y))) for name in ("x", "fwd", "bwd", "merged")}
+    y = {name: float(np.mean(plotly_array(heatmap(fig, name).y))) for name in ("x", "fwd", "bwd", "merged")}
     boxes = lambda name: sorted((round(np.mean([p[0] for p in b[:4]]), 6), round(np.mean([p[1] for p in b[:4]]), 6))
                                 for b in polylines(next(t for t in fig.data if t.name.startswith(name))))
     assert boxes("reaches h<sub>3</sub><sup>(fwd)</sup>") == sorted(
@@ -237,7 +223,7 @@ def test_unidirectional_and_ragged():
 def test_concat_strip_is_forward_then_backward():
     tr = seed_trace()
     fig = merge_figure(tr)
-    z = as_array(fig.data[0].z)
+    z = plotly_array(fig.data[0].z)
     lt = tr.layers[0]
     np.testing.assert_allclose(z[:, :2], lt.fwd.h[0], rtol=1e-6)
     assert np.all(np.isnan(z[:, 2]))                       # the seam between the halves
@@ -251,7 +237,7 @@ def test_concat_strip_is_forward_then_backward():
 def test_sum_mul_ave_draw_the_operation(merge, symbol):
     tr = random_trace(4, merge=merge)
     fig = merge_figure(tr)
-    z = as_array(fig.data[0].z)
+    z = plotly_array(fig.data[0].z)
     lt = tr.layers[0]
     np.testing.assert_allclose(z[:, 8:11], lt.merged[0], rtol=1e-6)
     assert {f"<b>{symbol}</b>", "<b>=</b>"} <= {a.text for a in fig.layout.annotations}

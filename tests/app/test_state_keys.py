@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 from pathlib import Path
 
+from app import state
+
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from app import state  # noqa: E402
-
 APP = ROOT / "app"
 # Being rewritten on its own branch (issue 14, shape_calculator); to switch to app.state names there.
 PENDING: set[str] = set()

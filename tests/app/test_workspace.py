@@ -84,6 +84,17 @@ def test_pytorch_code_reproduces_the_numbers(change, activation):
     np.testing.assert_allclose(scope["y"].numpy(), tr.probs, atol=1e-12)
 
 
+def test_pytorch_code_is_refused_where_pytorch_or_the_core_cannot_compute_it():
+    none = seed_ws().resized(merge="none")
+    with pytest.raises(ValidationError, match="no single vector"):
+        exports.pytorch_code(none)
+    classic = seed_ws().resized(cell="gru_classic")
+    with pytest.raises(ValidationError, match="nn.GRU cannot express"):
+        exports.pytorch_code(classic)
+    offered = {e.label: e.refusal(none) for e in exports.EXPORTS}
+    assert offered["PyTorch code"] == exports.torch_refusal(none) and offered["CSV of the states"] is None
+
+
 def test_json_export_imports_again_and_csv_has_every_state():
     ws = seed_ws()
     tr = _trace(ws)

@@ -5,7 +5,6 @@ Set BIRNN_SAVE_SCREENSHOTS=1 to (re)write assets/diagram.png, the README's pictu
 """
 import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,11 @@ from playwright.sync_api import expect
 
 from browser_utils import assert_page_clean, exception_texts, goto, retry, wait_for_app
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from app.workspace import Workspace
+from birnn_core import presets
+from taggers import tagger as tg
 
-from app.workspace import Workspace  # noqa: E402
-from birnn_core import presets  # noqa: E402
-from taggers import tagger as tg  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.browser
 

@@ -1,8 +1,6 @@
 """Real browser: every control of the Gradients page, used as a person does, what the page shows after
 each, a hostile share link, and tokens that try to be markup shown as the text they are."""
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,14 +8,10 @@ from playwright.sync_api import expect
 
 from browser_utils import assert_page_clean, goto, retry, wait_for_app
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from app import gradients as G  # noqa: E402
-from app.workspace import Workspace  # noqa: E402
-from birnn_core import presets, run  # noqa: E402
-from birnn_core.backprop import influence  # noqa: E402
+from app import gradients as G
+from app.workspace import Workspace
+from birnn_core import presets, run
+from birnn_core.backprop import influence
 
 pytestmark = pytest.mark.browser
 

@@ -1,18 +1,12 @@
 """Real browser: the Home page loads in chromium, and each of its page links opens its page."""
 import re
-import sys
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from browser_utils import assert_page_clean, goto, retry, wait_for_app
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from app.navigation import PAGE_TABLE  # noqa: E402
+from app.navigation import PAGE_TABLE
 
 pytestmark = pytest.mark.browser
 

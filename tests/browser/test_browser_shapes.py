@@ -1,20 +1,14 @@
 """Real browser: every control of /shapes, used as a person does; the page shows the shapes, counts,
 code and diagram that follow, and a value it cannot take gets a message, never a traceback."""
 import re
-import sys
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from browser_utils import assert_page_clean, goto, retry, wait_for_app
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from birnn_core import get_cell, presets  # noqa: E402
-from shape_calculator import Regularizer, model_weights, regularization_penalty  # noqa: E402
+from birnn_core import get_cell, presets
+from shape_calculator import Regularizer, model_weights, regularization_penalty
 
 pytestmark = pytest.mark.browser
 

@@ -11,15 +11,11 @@ exist fails here.
 from __future__ import annotations
 
 import ast
-import sys
 from pathlib import Path
 
+from app import exports, state
+
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from app import exports, state  # noqa: E402
-
 VIEWS = ROOT / "app" / "views"
 WIDGETS = {"button", "download_button", "file_uploader", "text_input", "text_area", "number_input",
            "selectbox", "multiselect", "radio", "toggle", "checkbox", "slider", "select_slider",

@@ -10,6 +10,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from birnn_core import (DirectionParams, HeadParams, LayerParams, ModelParams, layers_from_torch_state_dict,
                         layers_to_torch_state_dict, presets, run)
 from birnn_core.backprop import ModelGrads, backprop, loss_gradient
+from playground import parameter_arrays
 
 TORCH_CELLS = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}
 TOL = 1e-9
@@ -128,37 +129,33 @@ def _loss(model, X, lengths, targets):
     return loss_gradient(run(model, X, lengths), targets)[0]
 
 
+def _slope(a: np.ndarray, i: tuple, loss, eps: float) -> float:
+    """Central difference of loss() in a[i]."""
+    old = a[i]
+    a[i] = old + eps
+    up = loss()
+    a[i] = old - eps
+    down = loss()
+    a[i] = old
+    return (up - down) / (2 * eps)
+
+
 def _check_numerically(model, X, lengths, targets, eps=1e-6, tol=1e-6):
+    """Four entries of every parameter array (the head's included) and a few inputs against
+    central differences; returns how many parameters were checked."""
     grads = backprop(run(model, X, lengths), model, targets)
-    analytic = grads.params()
-    checked = 0
-    arrays = [(getattr(lp_m, dname), getattr(lp_g, dname), k)
-              for lp_m, lp_g in zip(model.layers, analytic.layers) for dname in ("fwd", "bwd")
-              if getattr(lp_m, dname) is not None for k in ("W", "U", "b", "b_U")]
+    loss = lambda: _loss(model, X, lengths, targets)
     rng = np.random.default_rng(0)
-    for p_model, p_grad, k in arrays:
-        a, g = getattr(p_model, k), getattr(p_grad, k)
+    checked = 0
+    for a, g in zip(parameter_arrays(model), parameter_arrays(grads.params())):
         for flat in rng.choice(a.size, size=min(a.size, 4), replace=False):
             i = np.unravel_index(flat, a.shape)
-            old = a[i]
-            a[i] = old + eps
-            up = _loss(model, X, lengths, targets)
-            a[i] = old - eps
-            down = _loss(model, X, lengths, targets)
-            a[i] = old
-            assert (up - down) / (2 * eps) == pytest.approx(g[i], abs=tol), (k, i)
+            assert _slope(a, i, loss, eps) == pytest.approx(g[i], abs=tol), (a.shape, i)
             checked += 1
     for j in range(min(X.size, 6)):
         i = np.unravel_index(j * 7 % X.size, X.shape)
-        if i[1] >= lengths[i[0]]:
-            continue
-        old = X[i]
-        X[i] = old + eps
-        up = _loss(model, X, lengths, targets)
-        X[i] = old - eps
-        down = _loss(model, X, lengths, targets)
-        X[i] = old
-        assert (up - down) / (2 * eps) == pytest.approx(grads.dX[i], abs=tol), ("X", i)
+        if i[1] < lengths[i[0]]:
+            assert _slope(X, i, loss, eps) == pytest.approx(grads.dX[i], abs=tol), ("X", i)
     return checked
 
 

@@ -10,8 +10,8 @@ import os
 
 os.environ["KERAS_BACKEND"] = "numpy"  # before keras is imported anywhere
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
 keras = pytest.importorskip("keras")
 

@@ -14,7 +14,7 @@ import re
 
 os.environ["KERAS_BACKEND"] = "numpy"  # before keras is imported anywhere
 
-import pytest  # noqa: E402
+import pytest
 
 keras = pytest.importorskip("keras")
 

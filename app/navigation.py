@@ -30,6 +30,8 @@ PAGE_TABLE: list[PageSpec] = [
              "The unrolled network: forward arrows, backward arrows, merged outputs."),
     PageSpec("views/gradients.py", "Gradients", ":material/trending_down:",
              "How far a gradient reaches, uni beside bi; the chain rule with real numbers; the seeds' claims checked."),
+    PageSpec("views/train.py", "Train", ":material/model_training:",
+             "Press Play: a unidirectional and a bidirectional network learn a task side by side, in NumPy."),
     PageSpec("views/compare.py", "Uni vs Bi taggers", ":material/compare_arrows:",
              "Two trained part-of-speech taggers on your sentence, and where they disagree."),
     PageSpec("views/shapes.py", "Shapes & parameters", ":material/straighten:",

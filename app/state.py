@@ -55,6 +55,10 @@ PREV_TRACE = Key("prev_trace", "the trace before the last change: the states tab
 URL_ERROR = Key("url_error", "why the address's share link could not be opened (None once the person edits)")
 RERUN_MS = Key("_rerun_ms", "server time of the last full rerun in ms (the entry file; read by benchmarks)")
 
+# which page a full run shows (the entry file), so a page can tell that the person has just arrived
+PAGE_SHOWN = Key("page_shown", "url path of the page this full run shows")
+PREVIOUS_PAGE = Key("previous_page", "url path of the page the run before showed")
+
 # contracts between pages
 MODEL_PARAMS = Key("model_params", "ModelParams of the last valid workspace (read by Shapes & parameters)",
                    shared=True)
@@ -125,6 +129,20 @@ GRAD_MAP = Key("grad_map", "radio: the bidirectional influence map shown (merged
 GRAD_T = Key("grad_t", "select slider: the time step whose chain rule is written out (clamped to the sentence)")
 GRAD_CHAIN = Key("grad_chain", "radio: the chain (forward, backward) of the chain-rule step")
 GRAD_CHART = Key("grad_chart_", "chart per figure: the influence maps and the decay plot")
+
+# Train: the two networks (app.training.Playground) and the page's widgets
+TRAIN = Key("train", "Playground: the uni and bi runs, their settings, whether Play is on, their figures")
+TRAIN_TASK = Key("train_task", "selectbox: the toy task")
+TRAIN_CELL = Key("train_cell", "selectbox: the cell of both networks")
+TRAIN_H = Key("train_h", "slider: the hidden size of each direction")
+TRAIN_LR = Key("train_lr", "select slider: Adam's learning rate")
+TRAIN_SEED = Key("train_seed", "number input: the seed of the weights and the data")
+TRAIN_STEPS = Key("train_steps", "select slider: Adam steps per update of the page")
+TRAIN_PLAY = Key("train_play", "button: Play / Pause")
+TRAIN_STEP = Key("train_step", "button: one update")
+TRAIN_RESET = Key("train_reset", "button: fresh networks with the same settings")
+TRAIN_NET = Key("train_net", "radio: the network the open buttons hand over (uni or bi)")
+TRAIN_OPEN = Key("train_open_", "button per page: open the chosen network there as the workspace")
 
 # Shapes & parameters widgets
 SHAPES_BATCH = Key("shapes_batch", "number input: batch size")
@@ -236,6 +254,17 @@ def mark_drawn(gen: int) -> None:
 def workspace_restarted() -> bool:
     """GEN moved on since the page was drawn: a fragment rerun would hold the old editors."""
     return generation() != st.session_state.get(DRAWN_GEN)
+
+
+def enter_page(url_path: str) -> None:
+    """Record the page this full run shows (the entry file calls it before the page runs)."""
+    st.session_state[PREVIOUS_PAGE] = st.session_state.get(PAGE_SHOWN)
+    st.session_state[PAGE_SHOWN] = url_path
+
+
+def just_arrived() -> bool:
+    """The person came to this page from another one (or opened the app here)."""
+    return st.session_state.get(PREVIOUS_PAGE) != st.session_state.get(PAGE_SHOWN)
 
 
 def show_link_problem() -> None:

@@ -32,9 +32,10 @@ PAGES = [
     for p in PAGE_TABLE
 ]
 
-from app.state import RERUN_MS, show_link_problem  # noqa: E402
+from app.state import RERUN_MS, enter_page, show_link_problem  # noqa: E402
 
 current = st.navigation(PAGES)
+enter_page(current.url_path)
 show_link_problem()
 current.run()
 # Server-side time of this rerun, for bench/bench_step_page.py (AppTest reads the session value, a

@@ -26,8 +26,24 @@ def test_url_round_trip_is_exact_and_compact():
     assert len(seed_ws().to_url_state()) < 400
 
 
+def test_the_largest_workspace_fits_in_a_link():
+    """60 tokens, d = h_f = h_b = 16, LSTM, 12 classes, every number random: the link opens again."""
+    from app.workspace import MAX_CLASSES, MAX_DIM, MAX_TOKENS, MAX_URL_CHARS
+    ws = seed_ws().resized(d=MAX_DIM, h_f=MAX_DIM, h_b=MAX_DIM, q=MAX_CLASSES, cell="lstm", tie=False)
+    rng = np.random.default_rng(0)
+    ws.tokens = [f"token{i}" for i in range(MAX_TOKENS)]
+    ws.embeddings = rng.normal(size=(MAX_TOKENS, MAX_DIM))
+    for p in (ws.fwd, ws.bwd):
+        for k in ("W", "U", "b", "b_U"):
+            setattr(p, k, rng.normal(size=getattr(p, k).shape))
+    ws.head_W = rng.normal(size=ws.head_W.shape)
+    link = ws.to_url_state()
+    assert len(link) <= MAX_URL_CHARS
+    np.testing.assert_array_equal(Workspace.from_url_state(link).bwd.U, ws.bwd.U)
+
+
 @pytest.mark.parametrize("bad,msg", [
-    ("", "version"), ("2.abc", "version"), ("1.!!!notbase64", "damaged"), ("1." + "A" * 20_000, "too long"),
+    ("", "version"), ("2.abc", "version"), ("1.!!!notbase64", "damaged"), ("1." + "A" * 90_000, "too long"),
     ("1." + base64.urlsafe_b64encode(b"not zlib").decode(), "damaged"),
 ])
 def test_hostile_or_damaged_links_are_refused_with_a_message(bad, msg):

@@ -57,3 +57,44 @@ def test_the_gap_between_uni_and_bi_appears_where_the_right_context_decides():
             final[name, bi] = r.history[-1][2]
     assert final["next_parity", True] > 0.95 and final["next_parity", False] < 0.65
     assert final["previous_parity", True] > 0.95 and final["previous_parity", False] > 0.95
+
+
+def _left_context_bayes_rate(task, T: int) -> float:
+    """The best accuracy from x_1..x_t alone, by enumerating every sequence of length T: at each t, for
+    each prefix, the most frequent label among its continuations."""
+    import itertools
+    x = np.array(list(itertools.product(range(task.vocab), repeat=T)))
+    y = task.labels(x)
+    right = 0
+    for t in range(T):
+        prefix = x[:, :t + 1] @ (task.vocab ** np.arange(t + 1))       # one id per prefix
+        counts = np.zeros((task.vocab ** (t + 1), task.classes))
+        np.add.at(counts, (prefix, y[:, t]), 1)
+        right += counts.max(axis=1).sum()
+    return right / (len(x) * T)
+
+
+@pytest.mark.parametrize("name", ["next_parity", "marker_later", "reverse", "previous_parity"])
+@pytest.mark.parametrize("T", [3, 4, 5])
+def test_the_left_context_bound_is_the_bayes_rate(name, T):
+    from playground import TASKS
+    task = TASKS[name]
+    assert task.left_context_bound(T) == pytest.approx(_left_context_bayes_rate(task, T), abs=1e-12)
+
+
+def test_a_run_records_after_each_advance_and_hands_over_an_example():
+    """advance(n) evaluates after its last step; example() is the evaluation sequence with a copy of the
+    model, whose predictions through the core are the run's."""
+    from birnn_core import run as run_core
+    from playground import TASKS, start
+    r = start(TASKS["marker_later"], "lstm", True, h=4, seed=3)
+    r.advance(3)
+    r.advance(2)
+    assert [s for s, _, _ in r.history] == [3, 5]
+    ex = r.example(1)
+    assert ex.tokens == [TASKS["marker_later"].token_names()[k] for k in r.eval_X[1].argmax(-1)]
+    assert "M" in TASKS["marker_later"].token_names()
+    probs = run_core(ex.model, ex.embeddings[None]).probs
+    np.testing.assert_array_equal(probs[0].argmax(-1), r.predictions(1))
+    r.advance(1)
+    assert not np.array_equal(ex.model.layers[0].fwd.W, r.model.layers[0].fwd.W)  # a copy, not the live model

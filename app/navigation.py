@@ -34,6 +34,8 @@ PAGE_TABLE: list[PageSpec] = [
              "Press Play: a unidirectional and a bidirectional network learn a task side by side, in NumPy."),
     PageSpec("views/compare.py", "Uni vs Bi taggers", ":material/compare_arrows:",
              "Two trained part-of-speech taggers on your sentence, and where they disagree."),
+    PageSpec("views/context.py", "Context vectors", ":material/join_inner:",
+             "One word in two sentences: which of its vectors change with the words after it."),
     PageSpec("views/shapes.py", "Shapes & parameters", ":material/straighten:",
              "Matrix shapes, parameter counts and the PyTorch / Keras names for each."),
 ]

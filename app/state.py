@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from birnn_core import ModelParams, ModelTrace, NonFiniteResultError, ValidationError, presets, run
+from taggers import tagger as tg
 
 from app import text
 from app.workspace import Workspace
@@ -144,6 +145,15 @@ TRAIN_RESET = Key("train_reset", "button: fresh networks with the same settings"
 TRAIN_NET = Key("train_net", "radio: the network the open buttons hand over (uni or bi)")
 TRAIN_OPEN = Key("train_open_", "button per page: open the chosen network there as the workspace")
 
+# Context vectors widgets
+CONTEXT_PAIR = Key("context_pair", "selectbox: an example pair (fills CONTEXT_A, CONTEXT_B and CONTEXT_WORD)")
+CONTEXT_A = Key("context_a", "text input: sentence A")
+CONTEXT_B = Key("context_b", "text input: sentence B")
+CONTEXT_WORD = Key("context_word", "selectbox: the word both sentences share (kept when it still is shared)")
+CONTEXT_LAYER = Key("context_layer", "radio: the layer whose vectors are drawn")
+CONTEXT_PART = Key("context_part", "radio: forward, backward or merged vectors of the bidirectional tagger")
+CONTEXT_CHART = Key("context_chart", "chart: the word's vectors in A and B")
+
 # Shapes & parameters widgets
 SHAPES_BATCH = Key("shapes_batch", "number input: batch size")
 SHAPES_STEPS = Key("shapes_steps", "number input: time steps")
@@ -185,6 +195,12 @@ def hand_over(handed: HandedOver, source: Key) -> None:
 
 def handed_over() -> HandedOver | None:
     return st.session_state.get(INSPECT)
+
+
+@st.cache_resource(show_spinner="Loading the two taggers…")
+def shipped_taggers() -> tuple[tg.Tagger, tg.Tagger]:
+    """The shipped (unidirectional, bidirectional) taggers, loaded once per server."""
+    return tg.load_taggers()
 
 
 def model_params() -> ModelParams | None:

@@ -81,7 +81,7 @@ def weights_layout(runs: dict[str, Run]) -> tuple[dict, dict, int, int]:
 _RDBU = np.array([[103, 0, 31], [178, 24, 43], [214, 96, 77], [244, 165, 130], [253, 219, 199], [247, 247, 247],
                   [209, 229, 240], [146, 197, 222], [67, 147, 195], [33, 102, 172], [5, 48, 97]], dtype=float)
 BLANK = (255, 255, 255)
-CELL_PX = 6   # each weight is a CELL_PX × CELL_PX square
+CELL_PX = 8   # each weight is a CELL_PX × CELL_PX square
 
 
 def colours(z: np.ndarray, top: float) -> np.ndarray:

@@ -14,18 +14,13 @@ from app.comparison import (DEFAULT_EXAMPLE, EXAMPLE_LABELS, EXAMPLES, MAX_INSPE
 from app.figures.heatmaps import states_heatmap
 from app.figures.occlusion import occlusion_figure
 from app.model_card import INTRO, card_rows, data_caption, per_tag_rows
-from app.state import (COMPARE_EXAMPLE, COMPARE_HEATMAP, COMPARE_LAYER, COMPARE_OCC_FIG, COMPARE_OCC_PICK,
+from app.state import (COMPARE_EXAMPLE, shipped_taggers, COMPARE_HEATMAP, COMPARE_LAYER, COMPARE_OCC_FIG, COMPARE_OCC_PICK,
                        COMPARE_TEXT, DIAGRAM_SOURCE, HAND_OVER, STEP_SOURCE, HandedOver, Key, hand_over)
 from app.text import isolate, markdown, visible
 
 # (button label, page, the page's source radio)
 HAND_OVER_TARGETS = [("Step by step", "views/step_by_step.py", STEP_SOURCE),
                      ("Arrows diagram", "views/diagram.py", DIAGRAM_SOURCE)]
-
-
-@st.cache_resource(show_spinner="Loading the two taggers…")
-def _models():
-    return tg.load_taggers()
 
 
 def _use_example() -> None:
@@ -127,7 +122,7 @@ def main() -> None:
     st.caption("Two part-of-speech taggers trained on UD English-EWT: one reads left to right, one reads "
                "both ways. Type a sentence and see where the right-hand context changes a tag.")
     try:
-        uni, bi = _models()
+        uni, bi = shipped_taggers()
     except (OSError, ValueError) as e:  # missing or unreadable weights, vocabulary or card
         st.error(f"The trained taggers could not be loaded: {markdown(str(e))}")
         return

@@ -70,7 +70,7 @@ def draw(pg: Playground, slots: dict) -> None:
     slots["curves"].vega_lite_chart(curves_table(pg.runs), curves_spec(pg.task.left_context_bound(T)), theme=None)
     slots["sample"].code("\n".join(sample_lines(pg)), language=None)
     image, top = weights_image(pg.runs)
-    slots["weights"].image(image, caption=weights_caption(pg.runs, top))
+    slots["weights"].image(image, caption=weights_caption(pg.runs, top), width=image.shape[1])
     if pg.step >= MAX_STEPS:
         slots["end"].info(f"Training stops at {MAX_STEPS:,} steps: Reset to start again.")
     log_rerun_ms("train", t0)

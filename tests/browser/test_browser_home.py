@@ -17,7 +17,8 @@ CONTROLS = [
 # What each page shows once it is open: its own title (st.title), the heading a person looks for.
 HEADINGS = {"views/step_by_step.py": "Step by step", "views/diagram.py": "Arrows diagram",
             "views/gradients.py": "Gradients", "views/compare.py": "Uni vs Bi taggers",
-            "views/shapes.py": "Shapes & parameters"}
+            "views/shapes.py": "Shapes & parameters", "views/train.py": "Train",
+            "views/context.py": "Context vectors"}
 LINKED = [p for p in PAGE_TABLE if not p.default]
 
 

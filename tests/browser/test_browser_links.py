@@ -49,7 +49,7 @@ BAD_LINKS = {
 }
 
 
-@pytest.mark.parametrize("path", ["/step_by_step", "/diagram", "/gradients", "/train", "/"])
+@pytest.mark.parametrize("path", ["/step_by_step", "/diagram", "/gradients", "/train", "/context", "/"])
 @pytest.mark.parametrize("case", list(BAD_LINKS))
 def test_a_bad_link_says_why_and_shows_the_seed(page, app_server, path, case):
     link, message = BAD_LINKS[case]

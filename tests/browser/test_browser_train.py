@@ -138,10 +138,11 @@ def test_leaving_the_page_stops_training(page, app_server):
     open_train(page, app_server)
     play(page)
     until_step(page, 10)
-    retry(lambda: page.get_by_role("link", name="Home").click(),
+    sidebar = page.get_by_test_id("stSidebarNavItems")
+    retry(lambda: sidebar.get_by_role("link", name="Home").click(),
           lambda: expect(page.get_by_role("heading", name="BiRNN Explainer")).to_be_visible(), page=None)
     wait_for_app(page)
-    page.get_by_role("link", name="Train").click()
+    sidebar.get_by_role("link", name="Train").click()
     wait_for_app(page)
     expect(button(page, "Play")).to_be_visible()
     n = step_shown(page)

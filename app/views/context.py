@@ -87,6 +87,9 @@ for col, label, v, text in ((left, "A", va, text_a), (right, "B", vb, text_b)):
     col.markdown(f"**Nearest to “{markdown(word)}” in {label}** (layer {layer}, {part}, cosine)")
     col.dataframe([{"word": n.word, "in": n.sentence, "cosine": round(n.cosine, 4)}
                    for n in C.nearest(v, reference, text)], hide_index=True)
+    others = C.occurrences(word, reference, v, text)
+    col.markdown(f"**Other uses of “{markdown(word)}”** in the reference sentences")
+    col.dataframe([{"in": n.sentence, "cosine": round(n.cosine, 4)} for n in others], hide_index=True)
 st.caption(f"Among the {len(C.REFERENCE)} reference sentences' {len(reference)} tokens (the example pairs and "
            "a few more; the sentence itself left out). A part-of-speech tagger learns what decides a tag: "
            "its vectors need not separate a word's meanings.")

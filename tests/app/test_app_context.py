@@ -76,7 +76,11 @@ def test_nearest_leaves_out_the_sentence_itself(taggers):
 def test_page_shows_the_tables_the_chart_and_follows_its_controls():
     at = open_view("views/context.py")
     assert [t.value for t in at.title] == ["Context vectors"] and not at.error
-    assert len(at.dataframe) == 4  # two taggers' tables, two nearest lists
+    assert len(at.dataframe) == 6  # two taggers' tables; for A and for B the nearest tokens and other uses
+    others = at.dataframe[3].value
+    assert list(others["in"]) == [n.sentence for n in C.occurrences(
+        "bank", C.reference_vectors(tg.load_taggers()[1], 1, "forward"),
+        C.vectors(tg.load_taggers()[1].trace(tg.tokenize(C.PAIRS[0][1])), 4)[1, "forward"], C.PAIRS[0][1])]
     uni_table = at.dataframe[0].value
     assert list(uni_table["identical"]) == ["yes", "yes"]
     z = plotly_array(chart_specs(at)[0]["data"][0]["z"])

@@ -45,8 +45,8 @@ def settings_changed() -> None:
     st.session_state[TRAIN] = playground().configure(Settings(**values))
 
 
-# Callbacks take the state they act on as arguments: Streamlit replays the triggers of a run that a
-# fragment's tick interrupted, so a callback may run twice for one click, and must do the same both times.
+# Callbacks are told what the click meant (Play or Pause; the step a Step click saw): they may run while
+# the old run's loop is still finishing an update on its own thread (see the module docstring).
 def set_playing(on: bool) -> None:
     pg = playground()
     pg.playing = on and pg.step < MAX_STEPS

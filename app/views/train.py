@@ -25,8 +25,9 @@ from birnn_core import get_cell
 
 # The loop waits out the rest of 1 / MAX_FPS s after a quick update. Streamlit has no back-pressure: a
 # server that sends updates faster than the browser draws them leaves the browser seconds behind, and
-# a click (Pause) then takes seconds to arrive. Headless Chromium on a loaded 2-core machine drew about
-# 17 updates a second here (bench/bench_train_page.py); 12 leaves it room.
+# a click (Pause) then takes seconds to arrive. With the cap at 20, headless Chromium on this 2-core
+# machine drew about 17.6 updates a second and fell behind under test load; 12 leaves it room
+# (bench/bench_train_page.py measures the capped page).
 MAX_FPS = 12
 WIDGETS = {TRAIN_TASK: "task", TRAIN_CELL: "cell", TRAIN_H: "h", TRAIN_LR: "lr", TRAIN_SEED: "seed",
            TRAIN_STEPS: "steps_per_update"}

@@ -71,14 +71,19 @@ def shared_words(a: list[str], b: list[str]) -> list[str]:
     return list(dict.fromkeys(w for w in a if w.lower() in seen))
 
 
-def compare(model: tg.Tagger, a: list[str], b: list[str], word: str) -> list[Row]:
-    """The word's vectors in A and B, per layer and part: cosine similarity and largest difference."""
+def compare(trace_a, trace_b, i: int, j: int) -> list[Row]:
+    """The word at position i of A's trace and j of B's, per layer and part: cosine and largest difference."""
+    va, vb = vectors(trace_a, i), vectors(trace_b, j)
+    return [Row(ell, part, cosine(va[ell, part], vb[ell, part]), float(np.abs(va[ell, part] - vb[ell, part]).max()))
+            for ell, part in va]
+
+
+def compare_word(model: tg.Tagger, a: list[str], b: list[str], word: str) -> list[Row]:
+    """``compare`` of one tagger on two token lists at the word they share."""
     where = shared_positions(a, b, word)
     if where is None:
         raise ValueError(f"'{word}' is not in both sentences: pick a word they share.")
-    va, vb = vectors(model.trace(a), where[0]), vectors(model.trace(b), where[1])
-    return [Row(ell, part, cosine(va[ell, part], vb[ell, part]), float(np.abs(va[ell, part] - vb[ell, part]).max()))
-            for ell, part in va]
+    return compare(model.trace(a), model.trace(b), *where)
 
 
 def same_prefix(a: list[str], b: list[str], word: str) -> bool:
@@ -95,27 +100,33 @@ class Neighbour:
     cosine: float
 
 
-def reference_vectors(model: tg.Tagger, layer: int, part: str) -> list[tuple[str, str, np.ndarray]]:
-    """(word, sentence, vector) of every token of the REFERENCE sentences at one layer and part."""
-    out = []
-    for sentence in REFERENCE:
-        tokens = tg.tokenize(sentence)
-        trace = model.trace(tokens)
-        out += [(w, sentence, vectors(trace, t)[layer, part]) for t, w in enumerate(tokens)]
-    return out
+Reference = list[tuple[str, list[str], object]]  # (sentence, tokens, the tagger's trace)
+
+
+def reference_traces(model: tg.Tagger) -> Reference:
+    """The tagger's trace of every REFERENCE sentence (the page keeps them: they never change)."""
+    return [(sentence, tokens, model.trace(tokens)) for sentence in REFERENCE for tokens in [tg.tokenize(sentence)]]
+
+
+def reference_vectors(reference: Reference, layer: int, part: str) -> list[tuple[str, str, np.ndarray]]:
+    """(word, sentence, vector) of every reference token at one layer and part."""
+    return [(w, sentence, vectors(trace, t)[layer, part])
+            for sentence, tokens, trace in reference for t, w in enumerate(tokens)]
+
+
+def _ranked(v: np.ndarray, candidates) -> list[Neighbour]:
+    return sorted((Neighbour(w, s, cosine(v, r)) for w, s, r in candidates), key=lambda n: -n.cosine)
 
 
 def nearest(v: np.ndarray, reference: list[tuple[str, str, np.ndarray]], own: str, k: int = 5) -> list[Neighbour]:
     """The k reference tokens whose vectors are closest to v by cosine, leaving out the tokens of the
     sentence ``own`` (where v comes from)."""
-    scored = [Neighbour(w, s, cosine(v, r)) for w, s, r in reference if s != own]
-    return sorted(scored, key=lambda n: -n.cosine)[:k]
+    return _ranked(v, (c for c in reference if c[1] != own))[:k]
 
 
 def occurrences(word: str, reference: list[tuple[str, str, np.ndarray]], v: np.ndarray, own: str) -> list[Neighbour]:
     """Every other reference sentence's use of ``word``, by cosine to v (closest first)."""
-    scored = [Neighbour(w, s, cosine(v, r)) for w, s, r in reference if w.lower() == word.lower() and s != own]
-    return sorted(scored, key=lambda n: -n.cosine)
+    return _ranked(v, (c for c in reference if c[0].lower() == word.lower() and c[1] != own))
 
 
 def context_note(a: list[str], b: list[str], word: str, uni: list[Row], bi: list[Row]) -> str:

@@ -23,6 +23,12 @@ HIDDEN = (2, 16)       # the hidden size slider's range (the workspace holds h <
 T, B = 8, 32           # sequence length and mini-batch size of every task
 SAMPLE = 0             # the evaluation sequence written out under the curves
 MAX_STEPS = 5_000      # Play stops here: the curves hold at most MAX_STEPS / steps_per_update points
+# Play redraws at most MAX_FPS times a second (the loop waits out the rest of 1 / MAX_FPS s after a quick
+# update). Streamlit has no back-pressure: a server that sends updates faster than the browser draws
+# them leaves the browser seconds behind, and a click (Pause) then takes seconds to arrive. With the
+# cap at 20, headless Chromium on this 2-core machine drew about 17.6 updates a second and fell behind
+# under test load; 12 leaves it room (bench/bench_train_page.py measures the capped page).
+MAX_FPS = 12
 
 
 @dataclass(frozen=True)
@@ -58,9 +64,8 @@ class Playground:
     settings: Settings
     runs: dict[str, Run] = field(default_factory=dict)
     playing: bool = False
-    # Streamlit can start a session's next run on a new thread before the old run has stopped: the lock
-    # keeps two updates from interleaving, and ``owner`` tells an old run's loop that a newer run took over.
-    owner: int = field(default=0, compare=False)
+    # Streamlit can start a session's next run on a new thread before the old run has stopped (the old
+    # one stops at its next Streamlit call): the lock keeps the two from interleaving updates.
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
@@ -78,16 +83,7 @@ class Playground:
             return Playground.fresh(settings)
         for r in self.runs.values():
             r.opt.lr = settings.lr
-        return replace(self, settings=settings, playing=False)  # the same runs, lock and owner
-
-    def claim(self) -> int:
-        """A new run of the page takes the playground over: returns its token (see ``owns``)."""
-        with self.lock:
-            self.owner += 1
-            return self.owner
-
-    def owns(self, token: int) -> bool:
-        return self.owner == token
+        return replace(self, settings=settings, playing=False)  # the same runs and lock
 
     def update(self) -> None:
         """One update of the page: ``steps_per_update`` Adam steps of each network, then one evaluation."""
@@ -151,5 +147,5 @@ def workspace_of(pg: Playground, net: str, i: int = SAMPLE) -> Workspace:
     return ws
 
 
-__all__ = ["NETWORKS", "LEARNING_RATES", "STEPS_PER_UPDATE", "HIDDEN", "T", "B", "MAX_STEPS", "Settings", "Playground",
+__all__ = ["NETWORKS", "LEARNING_RATES", "STEPS_PER_UPDATE", "HIDDEN", "T", "B", "MAX_STEPS", "MAX_FPS", "Settings", "Playground",
            "TASKS", "bound_text", "cell_names", "status_text", "sample_lines", "workspace_of"]

@@ -93,7 +93,7 @@ def main() -> None:
     finally:
         server.stop()
     update_ms, draw_ms = server_side()
-    cap = max_fps()
+    from app.training import MAX_FPS as cap
     print(f"Train page, next_parity, GRU h = 12, 5 Adam steps per update, {args.windows} windows of "
           f"{args.seconds:g} s in headless chromium (load average {os.getloadavg()[0]:.1f})")
     print(f"  status line updates/s   median {statistics.median(rates['status']):5.1f}   windows "
@@ -106,12 +106,6 @@ def main() -> None:
           f"{1000 / (update_ms + draw_ms):.1f} updates/s without the cap")
     print(f"  paused at: {step}")
 
-
-def max_fps() -> int:
-    """The cap, read from the view's source (importing a Streamlit page outside a run is not meaningful)."""
-    import re
-    src = (ROOT / "app" / "views" / "train.py").read_text()
-    return int(re.search(r"^MAX_FPS = (\d+)", src, re.M).group(1))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,12 @@ from taggers import tagger as tg
 PAIR_LABELS = [label for label, *_ in C.PAIRS]
 
 
+@st.cache_resource(show_spinner=False)
+def reference_traces(direction: str, _model: tg.Tagger) -> C.Reference:
+    """The reference sentences' traces, once per server and tagger (the tagger is keyed by its direction)."""
+    return C.reference_traces(_model)
+
+
 def use_pair() -> None:
     pair = next((p for p in C.PAIRS if p[0] == st.session_state.get(CONTEXT_PAIR)), None)
     if pair is not None:
@@ -65,23 +71,24 @@ if st.session_state.get(CONTEXT_WORD) not in words:
     st.session_state[CONTEXT_WORD] = first[3] if first[3] in words else words[0]
 word = st.selectbox("Shared word", words, key=CONTEXT_WORD, format_func=visible)
 
-shown = {"unidirectional tagger": C.compare(uni, a, b, word), "bidirectional tagger": C.compare(bi, a, b, word)}
+i, j = C.shared_positions(a, b, word) or (0, 0)
+traces = {name: (m.trace(a), m.trace(b)) for name, m in (("unidirectional tagger", uni), ("bidirectional tagger", bi))}
+shown = {name: C.compare(ta, tb, i, j) for name, (ta, tb) in traces.items()}
 cols = st.columns(2)
 for col, (name, rows) in zip(cols, shown.items()):
     col.markdown(f"**{name}**")
     col.dataframe(table(rows), hide_index=True)
-i, j = C.shared_positions(a, b, word) or (0, 0)
 st.caption(markdown(C.context_note(a, b, word, *shown.values())))
 
 st.subheader("The vectors")
 c = st.columns(2)
 layer = c[0].radio("Layer", [1, 2], horizontal=True, key=CONTEXT_LAYER)
 part = c[1].radio("Part of the bidirectional tagger", list(C.PARTS), horizontal=True, key=CONTEXT_PART)
-trace_a, trace_b = bi.trace(a), bi.trace(b)
+trace_a, trace_b = traces["bidirectional tagger"]
 va, vb = C.vectors(trace_a, i)[layer, part], C.vectors(trace_b, j)[layer, part]
 st.plotly_chart(vectors_heatmap(va, vb, word, f"bidirectional tagger, layer {layer}, {part}"), theme=None,
                 key=CONTEXT_CHART, config={"displayModeBar": False})
-reference = C.reference_vectors(bi, layer, part)
+reference = C.reference_vectors(reference_traces(bi.direction, bi), layer, part)
 left, right = st.columns(2)
 for col, label, v, text in ((left, "A", va, text_a), (right, "B", vb, text_b)):
     col.markdown(f"**Nearest to “{markdown(word)}” in {label}** (layer {layer}, {part}, cosine)")

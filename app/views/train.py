@@ -4,7 +4,8 @@ Play starts a loop at the end of the page's run: an update (a few Adam steps of 
 redraw of the placeholders, at most MAX_FPS times a second. Any click, Pause, or leaving the page makes
 Streamlit stop the run at its next redraw. Streamlit starts the next run on a new thread at once
 (runner.fastReruns), so the old loop may still be inside an update while the new run's callbacks set
-what the click asked for: Playground.update holds a lock, and only callbacks ever start playing. The
+what the click asked for: Playground.update holds a lock, and only callbacks ever start playing
+(the loop itself only ever stops it). The
 arithmetic is the playground package's (core BPTT + Adam in NumPy); app.training holds the pair of
 runs and the page's words, app.figures.training the charts.
 """
@@ -19,16 +20,10 @@ from app.navigation import PAGE_TABLE
 from app.state import (DIAGRAM_SOURCE, STEP_SOURCE, TRAIN, TRAIN_CELL, TRAIN_H, TRAIN_LR, TRAIN_NET,
                        TRAIN_OPEN, TRAIN_PLAY, TRAIN_RESET, TRAIN_SEED, TRAIN_STEP, TRAIN_STEPS, TRAIN_TASK,
                        just_arrived, log_rerun_ms, restart_workspace)
-from app.training import (HIDDEN, LEARNING_RATES, MAX_STEPS, NETWORKS, STEPS_PER_UPDATE, TASKS, T, Playground,
+from app.training import (HIDDEN, LEARNING_RATES, MAX_FPS, MAX_STEPS, NETWORKS, STEPS_PER_UPDATE, TASKS, T, Playground,
                           Settings, bound_text, cell_names, sample_lines, status_text, workspace_of)
 from birnn_core import get_cell
 
-# The loop waits out the rest of 1 / MAX_FPS s after a quick update. Streamlit has no back-pressure: a
-# server that sends updates faster than the browser draws them leaves the browser seconds behind, and
-# a click (Pause) then takes seconds to arrive. With the cap at 20, headless Chromium on this 2-core
-# machine drew about 17.6 updates a second and fell behind under test load; 12 leaves it room
-# (bench/bench_train_page.py measures the capped page).
-MAX_FPS = 12
 WIDGETS = {TRAIN_TASK: "task", TRAIN_CELL: "cell", TRAIN_H: "h", TRAIN_LR: "lr", TRAIN_SEED: "seed",
            TRAIN_STEPS: "steps_per_update"}
 OPEN_IN = [p for p in PAGE_TABLE if p.url_path in ("step_by_step", "diagram", "gradients")]
@@ -81,7 +76,6 @@ st.title("Train")
 st.caption("Two networks, one reading left to right and one reading both ways, learn the same task from the "
            "same seed on the same batches: backpropagation through time and Adam in NumPy, on this server.")
 pg = playground()
-token = pg.claim()
 if just_arrived():
     pg.playing = False  # coming back to the page never resumes training on its own
 for key, field in WIDGETS.items():
@@ -126,7 +120,7 @@ for col, page in zip(o[1:], OPEN_IN):
 with live:
     slots = {name: st.empty() for name in ("status", "curves", "sample", "weights", "end")}
 draw(pg, slots)
-while pg.playing and pg.owns(token):  # a newer run of this page (any click) ends this loop
+while pg.playing:  # any click stops this run at its next redraw (Streamlit raises there)
     started = time.perf_counter()
     pg.update()
     if pg.step >= MAX_STEPS:

@@ -24,7 +24,7 @@ def test_a_shared_prefix_gives_identical_forward_states_and_the_right_context_ch
     _, a, b, word = C.PAIRS[0]
     a, b = tg.tokenize(a), tg.tokenize(b)
     assert C.same_prefix(a, b, word)
-    u, v = C.compare(uni, a, b, word), C.compare(bi, a, b, word)
+    u, v = C.compare_word(uni, a, b, word), C.compare_word(bi, a, b, word)
     assert all(r.identical for r in u) and [r.part for r in u] == ["forward", "forward"]
     assert [(r.layer, r.part) for r in v if r.identical] == [(1, "forward")]
     assert all(r.cosine < 1 for r in v if not r.identical)
@@ -37,7 +37,7 @@ def test_a_shared_suffix_gives_identical_backward_states(taggers):
     single word in both; the forward chains differ."""
     _, bi = taggers
     _, a, b, word = C.PAIRS[1]
-    rows = {(r.layer, r.part): r for r in C.compare(bi, tg.tokenize(a), tg.tokenize(b), word)}
+    rows = {(r.layer, r.part): r for r in C.compare_word(bi, tg.tokenize(a), tg.tokenize(b), word)}
     assert rows[1, "backward"].identical and not rows[1, "forward"].identical
     assert "differ before “bass”" in C.context_note(tg.tokenize(a), tg.tokenize(b), word, [], list(rows.values()))
 
@@ -46,7 +46,7 @@ def test_rows_are_the_engines_vectors(taggers):
     _, bi = taggers
     a, b = ["I", "can", "fish"], ["a", "can", "of", "fish"]
     ta, tb = bi.trace(a), bi.trace(b)
-    for r in C.compare(bi, a, b, "can"):
+    for r in C.compare_word(bi, a, b, "can"):
         va, vb = C.vectors(ta, 1)[r.layer, r.part], C.vectors(tb, 1)[r.layer, r.part]
         assert r.cosine == pytest.approx(va @ vb / np.linalg.norm(va) / np.linalg.norm(vb), rel=1e-12)
         assert r.max_abs_diff == np.abs(va - vb).max()
@@ -58,12 +58,12 @@ def test_words_match_ignoring_case_and_a_missing_word_is_refused(taggers):
     assert C.shared_words(["Book", "a", "flight"], ["I", "read", "the", "book"]) == ["Book"]
     assert C.shared_positions(["Book", "a"], ["the", "book"], "book") == (0, 1)
     with pytest.raises(ValueError, match="pick a word they share"):
-        C.compare(taggers[1], ["a"], ["b"], "a")
+        C.compare_word(taggers[1], ["a"], ["b"], "a")
 
 
 def test_nearest_leaves_out_the_sentence_itself(taggers):
     _, bi = taggers
-    ref = C.reference_vectors(bi, 2, "merged")
+    ref = C.reference_vectors(C.reference_traces(bi), 2, "merged")
     text = C.PAIRS[0][1]
     v = C.vectors(bi.trace(tg.tokenize(text)), 4)[2, "merged"]
     near = C.nearest(v, ref, text)
@@ -79,7 +79,7 @@ def test_page_shows_the_tables_the_chart_and_follows_its_controls():
     assert len(at.dataframe) == 6  # two taggers' tables; for A and for B the nearest tokens and other uses
     others = at.dataframe[3].value
     assert list(others["in"]) == [n.sentence for n in C.occurrences(
-        "bank", C.reference_vectors(tg.load_taggers()[1], 1, "forward"),
+        "bank", C.reference_vectors(C.reference_traces(tg.load_taggers()[1]), 1, "forward"),
         C.vectors(tg.load_taggers()[1].trace(tg.tokenize(C.PAIRS[0][1])), 4)[1, "forward"], C.PAIRS[0][1])]
     uni_table = at.dataframe[0].value
     assert list(uni_table["identical"]) == ["yes", "yes"]

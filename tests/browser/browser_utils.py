@@ -210,3 +210,26 @@ def visible_text(locator) -> str:
     inside "http", "www" and before "@" so that Streamlit's markdown never autolinks user text."""
     locator.wait_for()
     return locator.inner_text().replace("\u2060", "")
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label`` as a person does (open it, click the option),
+    retried until the box shows it (a rerun can close the list under the click)."""
+    from playwright.sync_api import expect
+    box = page.get_by_role("combobox", name=label, exact=True)
+
+    def act():
+        box.click()
+        page.get_by_role("option", name=option, exact=True).click()
+
+    retry(act, lambda: expect(box).to_have_value(option), page=page)
+    wait_for_app(page)
+
+
+def press_slider(page, label: str, key: str, want: str) -> None:
+    """Focus the slider labelled ``label``, press ``key`` and wait until its thumb reads ``want``."""
+    from playwright.sync_api import expect
+    thumb = page.locator("[data-testid=stSlider]").filter(has_text=label).get_by_role("slider")
+    retry(lambda: (thumb.focus(), thumb.press(key)), lambda: expect(thumb).to_have_attribute("aria-valuetext", want),
+          page=page)
+    wait_for_app(page)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from browser_utils import assert_page_clean, goto, retry, wait_for_app
+from browser_utils import assert_page_clean, choose, goto, retry, wait_for_app
 
 from app import context as C
 from taggers import tagger as tg
@@ -44,7 +44,7 @@ def note(page):
 def expect_note(page, taggers, a: str, b: str, word: str) -> None:
     uni, bi = taggers
     A, B = tg.tokenize(a), tg.tokenize(b)
-    want = C.context_note(A, B, word, C.compare(uni, A, B, word), C.compare(bi, A, B, word))
+    want = C.context_note(A, B, word, C.compare_word(uni, A, B, word), C.compare_word(bi, A, B, word))
     expect(note(page)).to_have_text(want)
 
 
@@ -60,15 +60,6 @@ def shows_vectors(page, va: np.ndarray, vb: np.ndarray) -> None:
     retry(lambda: page.wait_for_timeout(300), check, tries=40)
 
 
-def choose(page, label: str, option: str) -> None:
-    box = page.get_by_role("combobox", name=label, exact=True)
-
-    def act():
-        box.click()
-        page.get_by_role("option", name=option, exact=True).click()
-
-    retry(act, lambda: expect(box).to_have_value(option), page=page)
-    wait_for_app(page)
 
 
 def test_example_pair_and_shared_word(page, app_server, taggers):

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser_utils import assert_page_clean, goto, retry, wait_for_app
+from browser_utils import assert_page_clean, choose, goto, retry, wait_for_app
 
 from birnn_core import get_cell, presets
 from shape_calculator import Regularizer, model_weights, regularization_penalty
@@ -96,16 +96,6 @@ def toggle(page, label: str) -> None:
     wait_for_app(page)
 
 
-def choose(page, label: str, option: str) -> None:
-    """Open a selectbox and click one of its options."""
-    box = page.get_by_role("combobox", name=label, exact=True)
-
-    def act():
-        box.click()
-        page.get_by_role("option", name=option, exact=True).click()
-
-    retry(act, lambda: expect(box).to_have_value(option), page=page)
-    wait_for_app(page)
 
 
 def range_error(page, low, high):

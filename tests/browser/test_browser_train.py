@@ -10,7 +10,7 @@ import urllib.parse
 import pytest
 from playwright.sync_api import expect
 
-from browser_utils import assert_page_clean, goto, retry, wait_for_app
+from browser_utils import assert_page_clean, choose, goto, press_slider, retry, wait_for_app
 
 from app.training import Playground, Settings, bound_text, sample_lines, status_text, workspace_of
 from app.workspace import Workspace
@@ -153,22 +153,8 @@ def test_leaving_the_page_stops_training(page, app_server):
 
 # ---------------------------------------------------------------- the settings
 
-def choose(page, label: str, option: str) -> None:
-    box = page.get_by_role("combobox", name=label, exact=True)
-
-    def act():
-        box.click()
-        page.get_by_role("option", name=option, exact=True).click()
-
-    retry(act, lambda: expect(box).to_have_value(option), page=page)
-    wait_for_app(page)
 
 
-def press(page, label: str, key: str, want: str) -> None:
-    thumb = page.locator("[data-testid=stSlider]").filter(has_text=label).get_by_role("slider")
-    retry(lambda: (thumb.focus(), thumb.press(key)), lambda: expect(thumb).to_have_attribute("aria-valuetext", want),
-          page=page)
-    wait_for_app(page)
 
 
 def test_every_setting_changes_the_networks_and_pauses(page, app_server):
@@ -182,9 +168,9 @@ def test_every_setting_changes_the_networks_and_pauses(page, app_server):
     want = Settings(task="marker_later")
     expect(page.get_by_text(bound_text(Playground.fresh(want)))).to_be_visible()
     choose(page, "Cell", "LSTM")
-    press(page, "Hidden size h", "ArrowLeft", "11")
-    press(page, "Learning rate", "ArrowRight", "0.05")
-    press(page, "Steps per update", "ArrowRight", "10")
+    press_slider(page, "Hidden size h", "ArrowLeft", "11")
+    press_slider(page, "Learning rate", "ArrowRight", "0.05")
+    press_slider(page, "Steps per update", "ArrowRight", "10")
     seed = page.get_by_label("Seed", exact=True)
     retry(lambda: (seed.fill("7"), seed.press("Enter")), lambda: expect(seed).to_have_value("7"), page=page)
     wait_for_app(page)
@@ -193,7 +179,7 @@ def test_every_setting_changes_the_networks_and_pauses(page, app_server):
     retry(lambda: button(page, "Step").click(), lambda: expect(status(page)).to_contain_text("Step 10 "), page=page)
     wait_for_app(page)
     shows(page, replay(want, 10))
-    press(page, "Learning rate", "ArrowLeft", "0.02")  # a new learning rate carries on from these weights
+    press_slider(page, "Learning rate", "ArrowLeft", "0.02")  # a new learning rate carries on from these weights
     retry(lambda: button(page, "Step").click(), lambda: expect(status(page)).to_contain_text("Step 20 "), page=page)
     wait_for_app(page)
     pg = replay(want, 10)
@@ -205,10 +191,9 @@ def test_every_setting_changes_the_networks_and_pauses(page, app_server):
 
 # ---------------------------------------------------------------- a trained network, elsewhere
 
-@pytest.mark.parametrize("target,title,net", [("Step by step", "Step by step", "bidirectional"),
-                                              ("Arrows diagram", "Arrows diagram", "unidirectional"),
-                                              ("Gradients", "Gradients", "bidirectional")])
-def test_open_hands_the_network_to_the_page_and_the_share_link(page, app_server, target, title, net):
+@pytest.mark.parametrize("target,net", [("Step by step", "bidirectional"), ("Arrows diagram", "unidirectional"),
+                                        ("Gradients", "bidirectional")])
+def test_open_hands_the_network_to_the_page_and_the_share_link(page, app_server, target, net):
     open_train(page, app_server)
     retry(lambda: button(page, "Step").click(), lambda: expect(status(page)).to_contain_text("Step 5 "), page=page)
     wait_for_app(page)
@@ -217,7 +202,7 @@ def test_open_hands_the_network_to_the_page_and_the_share_link(page, app_server,
           lambda: expect(radio.get_by_role("radio", name=net)).to_be_checked(), page=page)
     wait_for_app(page)
     retry(lambda: button(page, f"Open in {target}").click(),
-          lambda: expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=30_000),
+          lambda: expect(page.get_by_role("heading", name=target, exact=True)).to_be_visible(timeout=30_000),
           page=None)
     wait_for_app(page)
     want = workspace_of(replay(Settings(), 5), {"unidirectional": "uni", "bidirectional": "bi"}[net])
@@ -230,6 +215,6 @@ def test_open_hands_the_network_to_the_page_and_the_share_link(page, app_server,
 
     fresh = page.context.new_page()  # the address is a share link: a new visitor gets the same network
     goto(fresh, app_server, urllib.parse.urlsplit(page.url).path + "?s=" + link)
-    expect(fresh.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=60_000)
+    expect(fresh.get_by_role("heading", name=target, exact=True)).to_be_visible(timeout=60_000)
     assert fresh.locator("[data-testid=stAlertContentWarning]").count() == 0
     assert_page_clean(fresh)

@@ -29,27 +29,36 @@ def sentence_problem(words: list[str]) -> str | None:
 
 def has_recurrent_bias(ws: Workspace) -> bool:
     """Show a b_U column: always for a GRU, elsewhere only if a link or import brought one."""
-    return get_cell(ws.cell).two_biases or bool(np.any(ws.fwd.b_U) or np.any(ws.bwd.b_U))
+    every = [p for l in range(ws.n_layers) for p in ws.weights(l)]
+    return get_cell(ws.cell).two_biases or any(bool(np.any(p.b_U)) for p in every)
 
 
-def direction_blocks(ws: Workspace, s: str) -> list[tuple[str, np.ndarray]]:
-    """The matrices of direction s ('f' or 'b') side by side in its table: [W | U | b (| b_U)],
-    named as the page writes them ("W_f (= W_b)" while tied)."""
-    p = ws.fwd if s == "f" else ws.bwd
-    name = (lambda m: f"{m}_f (= {m}_b)") if ws.tie else (lambda m: f"{m}_{s}")
+def direction(ws: Workspace, s: str, layer: int = 0):
+    """The DirectionParams of direction s ('f' or 'b') of ``layer`` (0-based)."""
+    return ws.weights(layer)[0 if s == "f" else 1]
+
+
+def direction_blocks(ws: Workspace, s: str, layer: int = 0) -> list[tuple[str, np.ndarray]]:
+    """The matrices of direction s ('f' or 'b') of ``layer`` side by side in its table: [W | U | b (| b_U)],
+    named as the page writes them ("W_f (= W_b)" while tied, "layer 2 W_f" in a stack)."""
+    p = direction(ws, s, layer)
+    pre = f"layer {layer + 1} " if ws.n_layers > 1 else ""
+    name = (lambda m: f"{pre}{m}_f (= {m}_b)") if ws.tie else (lambda m: f"{pre}{m}_{s}")
     blocks = [(name("W"), p.W), (name("U"), p.U), (name("b"), p.b)]
     if has_recurrent_bias(ws):
         blocks.append((name("b_U"), p.b_U))
     return blocks
 
 
-def direction_caption(ws: Workspace, s: str) -> str:
+def direction_caption(ws: Workspace, s: str, layer: int = 0) -> str:
     """What the rows and columns of direction s's table hold, with its shapes."""
-    (W_name, W), (U_name, U) = direction_blocks(ws, s)[:2]
+    (W_name, W), (U_name, U) = direction_blocks(ws, s, layer)[:2]
     gates = GATES[ws.cell]
     stacked = f" Rows are the gate blocks {', '.join(gates)} stacked, as PyTorch stores them." if gates else ""
-    return (f"Row j holds unit j: W·x columns multiply x_t, U·h columns multiply h_prev, then + b. "
-            f"{W_name} is ({W.shape[0]}, {ws.d}), {U_name} is {U.shape}.{stacked}")
+    reads = ("x_t" if layer == 0 else
+             f"x_t = m_t of layer {layer}, the merged vector of the layer below (size m = {ws.m})")
+    return (f"Row j holds unit j: W·x columns multiply {reads}, U·h columns multiply h_prev, then + b. "
+            f"{W_name} is ({W.shape[0]}, {W.shape[1]}), {U_name} is {U.shape}.{stacked}")
 
 
 def head_caption(ws: Workspace) -> str:
@@ -57,12 +66,13 @@ def head_caption(ws: Workspace) -> str:
             f"({ws.q}, {ws.m}), m = the merged vector's size.")
 
 
-def build_frames(ws: Workspace) -> dict[str, pd.DataFrame]:
-    """The editors' tables: "X" (tokens and embeddings), "dir_f", "dir_b" ([W | U | b (| b_U)]), "head"."""
+def build_frames(ws: Workspace, layer: int = 0) -> dict[str, pd.DataFrame]:
+    """The editors' tables: "X" (tokens and embeddings), "dir_f", "dir_b" ([W | U | b (| b_U)] of
+    ``layer``), "head"."""
     classes = [str(k + 1) for k in range(ws.q)]
     frames = {"X": embeddings_frame(ws.tokens, ws.embeddings),
               "head": blocks_frame([("W", ws.head_W, "m"), ("b", ws.head_b, "")], classes)}
-    for s, p in (("f", ws.fwd), ("b", ws.bwd)):
+    for s, p in zip("fb", ws.weights(layer)):
         blocks = [("W", p.W, "x"), ("U", p.U, "h"), ("b", p.b, "")]
         if has_recurrent_bias(ws):
             blocks.append(("b_U", p.b_U, ""))
@@ -75,8 +85,10 @@ def differs(a: Workspace, b: Workspace) -> bool:
     if a.tokens != b.tokens or a.embeddings.shape != b.embeddings.shape:
         return True
     pairs = [(a.embeddings, b.embeddings), (a.head_W, b.head_W), (a.head_b, b.head_b)]
-    pairs += [(getattr(pa, k), getattr(pb, k)) for pa, pb in ((a.fwd, b.fwd), (a.bwd, b.bwd))
-              for k in ("W", "U", "b", "b_U")]
+    if a.n_layers != b.n_layers:
+        return True
+    directions = [(pa, pb) for l in range(a.n_layers) for pa, pb in zip(a.weights(l), b.weights(l))]
+    pairs += [(getattr(pa, k), getattr(pb, k)) for pa, pb in directions for k in ("W", "U", "b", "b_U")]
     return any(not np.array_equal(x, y) for x, y in pairs)
 
 
@@ -95,14 +107,16 @@ def nudge_targets(ws: Workspace) -> dict[str, tuple[str, tuple, str]]:
         for j in range(ws.d):
             add(f"x_{t + 1}[{j + 1}]", "embeddings", (t, j), f"x_{t + 1}[{j + 1}]  ({tok})")
     dirs = [("f", "fwd")] + ([("b", "bwd")] if ws.bidirectional and not ws.tie else [])
-    for s, d in dirs:
-        p = getattr(ws, d)
-        for i, r in enumerate(row_labels(ws.cell, p.hidden_size)):
-            for j in range(ws.d):
-                add(f"W_{s}[{r}][{j + 1}]", f"{d}.W", (i, j))
-            for j in range(p.hidden_size):
-                add(f"U_{s}[{r}][{j + 1}]", f"{d}.U", (i, j))
-            add(f"b_{s}[{r}]", f"{d}.b", (i,))
+    for l in range(ws.n_layers):
+        base, pre = ("", "") if l == 0 else (f"upper.{l - 1}.", f"layer {l + 1} ")
+        for s, d in dirs:
+            p = direction(ws, s, l)
+            for i, r in enumerate(row_labels(ws.cell, p.hidden_size)):
+                for j in range(p.input_size):
+                    add(f"{pre}W_{s}[{r}][{j + 1}]", f"{base}{d}.W", (i, j))
+                for j in range(p.hidden_size):
+                    add(f"{pre}U_{s}[{r}][{j + 1}]", f"{base}{d}.U", (i, j))
+                add(f"{pre}b_{s}[{r}]", f"{base}{d}.b", (i,))
     for k in range(ws.q):
         for j in range(ws.m):
             add(f"W_o[{k + 1}][{j + 1}]", "head_W", (k, j))
@@ -112,8 +126,8 @@ def nudge_targets(ws: Workspace) -> dict[str, tuple[str, tuple, str]]:
 
 def _array(ws: Workspace, path: str) -> np.ndarray:
     obj: object = ws
-    for part in path.split("."):
-        obj = getattr(obj, part)
+    for part in path.split("."):  # "fwd.W", "upper.0.bwd.b"
+        obj = obj[int(part)] if isinstance(obj, list) else getattr(obj, part)
     assert isinstance(obj, np.ndarray), path
     return obj
 
@@ -127,6 +141,4 @@ def with_value(ws: Workspace, path: str, index: tuple, value: float) -> Workspac
     """A copy of ``ws`` with one number changed (the backward weights follow while tied)."""
     new = ws.copy()
     _array(new, path)[index] = value
-    if new.tie:
-        new.bwd = new.fwd.copy()
-    return new
+    return new.tied() if new.tie else new

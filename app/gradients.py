@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from birnn_core import HeadParams, LayerParams, ModelParams, ModelTrace, get_activation, get_cell, num, run
+from birnn_core import (DirectionParams, HeadParams, LayerParams, ModelParams, ModelTrace, get_activation, get_cell,
+                        num, run)
 from birnn_core.backprop import ModelGrads, backprop, influence
-from birnn_core.registry import cells, get_head_activation
+from birnn_core.registry import cells, get_head_activation, get_merge
 from birnn_core.presets import random_model
 
 COMPARE_SEED = 0          # the seed of the random models the decay chart compares with
@@ -31,8 +32,16 @@ TIMING_REPEATS = 7        # the median of this many steps
 # ---------------------------------------------------------------- models
 
 def uni_model(model: ModelParams) -> ModelParams:
-    """The forward direction alone (every layer), with the head's columns that read it."""
-    layers = [LayerParams(lp.cell, lp.fwd, None, lp.activation, "concat") for lp in model.layers]
+    """The forward direction alone (every layer), with the columns of the layer above and of the head
+    that read it (an elementwise merge's m_t has the forward state's size: its columns are kept)."""
+    layers, below = [], None
+    for lp in model.layers:
+        fwd = lp.fwd
+        if below is not None and below.bwd is not None and not get_merge(below.merge).elementwise:
+            h = below.fwd.hidden_size
+            fwd = DirectionParams(fwd.W[:, :h], fwd.U, fwd.b, fwd.b_U)
+        layers.append(LayerParams(lp.cell, fwd, None, lp.activation, "concat"))
+        below = lp
     head = None
     if model.head is not None:
         h_f = model.layers[-1].fwd.hidden_size

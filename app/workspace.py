@@ -1,7 +1,8 @@
 """The editable state shared by the step-by-step and diagram pages, and its URL form.
 
-Pure Python + NumPy (no Streamlit): a Workspace holds tokens, embeddings (T, d), one
-bidirectional layer's weights and the output head; it builds the core's ModelParams, resizes
+Pure Python + NumPy (no Streamlit): a Workspace holds tokens, embeddings (T, d), 1 to MAX_LAYERS
+stacked recurrent layers (one cell, activation, merge and pair of hidden sizes for all of them;
+layer l+1 reads layer l's merged vectors) and the output head; it builds the core's ModelParams, resizes
 itself when a dimension changes (keeping every value that still fits), and encodes to a
 compact, versioned, validated string for share links: "1." + base64url(zlib(JSON)).
 """
@@ -27,12 +28,24 @@ URL_VERSION = "1"
 MAX_TOKENS = 60
 MAX_DIM = 16          # d, h_f, h_b
 MAX_CLASSES = 12
+MAX_LAYERS = 3
 MAX_TOKEN_CHARS = 40
 # The largest workspace (60 tokens, d = h = 16, LSTM, 12 classes) encodes to about 71,500 characters;
 # a trained network from the Train page (GRU, h = 16) to about 31,000.
 MAX_URL_CHARS = 80_000
 MAX_JSON_BYTES = 256_000
 MAX_NUMBER_DIGITS = 30  # an integer literal longer than this is refused, not rounded to inf
+
+
+@dataclass
+class LayerWeights:
+    """The weights of a stacked layer above the first: fwd / bwd W (G*h, m_below), U (G*h, h)."""
+
+    fwd: DirectionParams
+    bwd: DirectionParams
+
+    def copy(self) -> "LayerWeights":
+        return LayerWeights(self.fwd.copy(), self.bwd.copy())
 
 
 @dataclass
@@ -52,6 +65,7 @@ class Workspace:
     bidirectional: bool = True
     head_activation: str = "softmax"
     preset: str = ""
+    upper: list[LayerWeights] = field(default_factory=list)  # layers 2.. (reading the merged vectors below)
     notes: list[str] = field(default_factory=list)  # what the last resize did, shown once
 
     # ------------------------------------------------------------ sizes
@@ -78,50 +92,72 @@ class Workspace:
             return self.h_f
         return get_merge(self.merge).size(self.h_f, self.h_b)
 
+    @property
+    def n_layers(self) -> int:
+        return 1 + len(self.upper)
+
+    def weights(self, layer: int) -> tuple[DirectionParams, DirectionParams]:
+        """(fwd, bwd) of layer ``layer`` (0-based); layer 0 reads x_t (d), the others m_t (m)."""
+        if layer == 0:
+            return self.fwd, self.bwd
+        return self.upper[layer - 1].fwd, self.upper[layer - 1].bwd
+
     def model(self) -> ModelParams:
-        bwd = (self.fwd if self.tie else self.bwd) if self.bidirectional else None
         merge = self.merge if self.bidirectional else "concat"
-        layer = LayerParams(self.cell, self.fwd, bwd, self.activation, merge)
-        return ModelParams([layer], HeadParams(self.head_W, self.head_b, self.head_activation))
+        layers = []
+        for l in range(self.n_layers):
+            fwd, bwd = self.weights(l)
+            shown = (fwd if self.tie else bwd) if self.bidirectional else None
+            layers.append(LayerParams(self.cell, fwd, shown, self.activation, merge))
+        return ModelParams(layers, HeadParams(self.head_W, self.head_b, self.head_activation))
 
     @classmethod
     def from_example(cls, ex: Example) -> "Workspace":
-        layer, head = ex.model.layers[0], ex.model.head
-        if head is None:
-            raise ValidationError(f"The example {ex.name!r} has no output layer: the workspace shows one.",
-                                  field="head")
-        bwd = layer.bwd if layer.bwd is not None else layer.fwd.copy()
-        if not get_cell(layer.cell).two_biases:  # b and b_U act apart only in some cells: else one bias, b
-            fold = lambda p: DirectionParams(p.W, p.U, p.b + p.b_U)
-            layer = replace(layer, fwd=fold(layer.fwd), bwd=fold(layer.bwd) if layer.bwd else None)
-            bwd = fold(bwd)
-        tie = all(np.array_equal(getattr(layer.fwd, k), getattr(bwd, k)) for k in ("W", "U", "b", "b_U"))
-        return cls(list(ex.tokens), np.array(ex.embeddings, dtype=np.float64), layer.fwd.copy(), bwd.copy(),
-                   head.W.copy(), head.b.copy(), layer.cell, layer.activation, layer.merge, tie,
-                   layer.bwd is not None, head.activation, ex.name)
+        return cls.from_model(ex.model, list(ex.tokens), ex.embeddings, ex.name)
+
+    @classmethod
+    def from_model(cls, model: ModelParams, tokens: list[str], embeddings, name: str = "") -> "Workspace":
+        """The workspace that computes ``model`` on ``tokens`` with embeddings (T, d); ValidationError
+        when the stack is not one the page edits (one cell, activation, merge and pair of sizes)."""
+        if model.head is None:
+            raise ValidationError(f"The model {name!r} has no output layer: the workspace shows one.", field="head")
+        first = model.layers[0]
+        _check_uniform(model.layers)
+        pairs = [_folded(layer) for layer in model.layers]
+        tie = all(_same(f, b) for f, b in pairs)
+        head = model.head
+        return cls(list(tokens), np.array(embeddings, dtype=np.float64), pairs[0][0], pairs[0][1],
+                   head.W.copy(), head.b.copy(), first.cell, first.activation, first.merge, tie,
+                   first.bwd is not None, head.activation, name, [LayerWeights(f, b) for f, b in pairs[1:]])
 
     def copy(self, **changes) -> "Workspace":
         base = replace(self, tokens=list(self.tokens), embeddings=self.embeddings.copy(), fwd=self.fwd.copy(),
-                       bwd=self.bwd.copy(), head_W=self.head_W.copy(), head_b=self.head_b.copy(), notes=[])
+                       bwd=self.bwd.copy(), head_W=self.head_W.copy(), head_b=self.head_b.copy(),
+                       upper=[u.copy() for u in self.upper], notes=[])
         return replace(base, **changes) if changes else base
 
     # ------------------------------------------------------------ resizing
     def resized(self, d: int | None = None, h_f: int | None = None, h_b: int | None = None,
                 q: int | None = None, cell: str | None = None, merge: str | None = None,
-                bidirectional: bool | None = None, tie: bool | None = None) -> "Workspace":
+                bidirectional: bool | None = None, tie: bool | None = None,
+                layers: int | None = None) -> "Workspace":
         """A copy with new sizes: values that still fit are kept, new entries are filled (and said so)."""
         ws = self.copy()
         d, h_f, h_b, q = d or self.d, h_f or self.h_f, h_b or self.h_b, q or self.q
-        cell = cell or self.cell
+        cell, layers = cell or self.cell, layers or self.n_layers
         ws.merge = merge or self.merge
         ws.bidirectional = self.bidirectional if bidirectional is None else bidirectional
         ws.tie = self.tie if tie is None else tie
+        notes = ws.notes
         if ws.tie:
             h_b = h_f
         if ws.bidirectional and get_merge(ws.merge).elementwise and h_b != h_f:
             h_b = h_f
-            ws.notes.append(f"Merge '{ws.merge}' needs h_b = h_f: h_b set to {h_f}.")
-        notes = ws.notes
+            notes.append(f"Merge '{ws.merge}' needs h_b = h_f: h_b set to {h_f}.")
+        if layers > 1 and not get_merge(ws.merge).single:
+            ws.merge = "concat"
+            notes.append("Merge 'none' keeps the two directions apart, which no layer above can read: "
+                         "merge set to concat for the stack.")
         if d != self.d:
             ws.embeddings = _fit(self.embeddings, (len(self.tokens), d))
             notes.append(f"d changed {self.d} → {d}: embeddings and W_f, W_b now have {d} columns "
@@ -129,20 +165,48 @@ class Workspace:
         rng = np.random.default_rng(0)
         ws.fwd = _fit_direction(self.fwd, self.cell, cell, d, h_f, rng)
         ws.bwd = _fit_direction(self.bwd, self.cell, cell, d, h_b, rng)
+        ws.cell = cell
+        ws.upper = self._fit_upper(cell, ws.m, h_f, h_b, layers, rng)
         if cell != self.cell:
             notes.append(f"Cell changed to {get_cell(cell).display}: the first gate block "
                          f"keeps your values, new gate blocks are drawn as PyTorch initialises them (seed 0).")
-        ws.cell = cell
         for name, old, new in (("h_f", self.h_f, h_f), ("h_b", self.h_b, h_b)):
             if old != new:
                 notes.append(f"{name} changed {old} → {new}: U and b resized, existing values kept, new ones 0.")
+        if layers != self.n_layers:
+            notes.append(f"Layers {self.n_layers} → {layers}: " + (
+                "the new layers' weights are drawn as PyTorch initialises them (seed 0), rounded to 2 decimals."
+                if layers > self.n_layers
+                else f"the weights of the layers above layer {layers} were dropped."))
+        elif ws.m != self.m and self.n_layers > 1:
+            notes.append(f"m changed {self.m} → {ws.m}: the W of the layers above layer 1 now have {ws.m} columns "
+                         f"(existing values kept, new ones 0).")
         if ws.tie:
-            ws.bwd = ws.fwd.copy()
+            ws = ws.tied()
         if (q, ws.m) != self.head_W.shape:
             ws.head_W = _fit(self.head_W, (q, ws.m))
             ws.head_b = _fit(self.head_b, (q,))
             notes.append(f"W_o resized to (q, m) = ({q}, {ws.m}); new entries 0.")
         return ws
+
+    def tied(self) -> "Workspace":
+        """``self`` with every layer's backward weights set to copies of its forward ones (in place)."""
+        self.bwd = self.fwd.copy()
+        self.upper = [LayerWeights(u.fwd, u.fwd.copy()) for u in self.upper]
+        return self
+
+    def _fit_upper(self, cell: str, m: int, h_f: int, h_b: int, layers: int,
+                   rng: np.random.Generator) -> list[LayerWeights]:
+        """Layers 2..``layers`` resized to read m-vectors; new layers drawn as PyTorch draws them."""
+        out = []
+        for u in self.upper[:layers - 1]:
+            out.append(LayerWeights(_fit_direction(u.fwd, self.cell, cell, m, h_f, rng),
+                                    _fit_direction(u.bwd, self.cell, cell, m, h_b, rng)))
+        while len(out) < layers - 1:
+            new = LayerParams(cell, init_direction(rng, cell, m, h_f), init_direction(rng, cell, m, h_b))
+            fwd, bwd = _folded(new)
+            out.append(LayerWeights(*(_rounded(p) for p in (fwd, bwd))))
+        return out
 
     # ------------------------------------------------------------ dict / URL
     def to_dict(self) -> dict:
@@ -235,6 +299,41 @@ def load_json(raw: bytes | str, what: str) -> object:
     except json.JSONDecodeError as e:
         raise ValidationError(f"{what} is not valid JSON ({e.msg} at character {e.pos}): export it from this "
                               f"app again.", field="json") from None
+
+
+def _folded(layer: LayerParams) -> tuple[DirectionParams, DirectionParams]:
+    """Copies of (fwd, bwd) (bwd = fwd when unidirectional); b_U is added into b in the cells where the
+    two biases only ever act as their sum (it is shown apart only where it acts apart)."""
+    bwd = layer.bwd if layer.bwd is not None else layer.fwd
+    if get_cell(layer.cell).two_biases:
+        return layer.fwd.copy(), bwd.copy()
+    fold = lambda p: DirectionParams(p.W, p.U, p.b + p.b_U)
+    return fold(layer.fwd), fold(bwd)
+
+
+def _rounded(p: DirectionParams, decimals: int = 2) -> DirectionParams:
+    """Short numbers for a drawn layer: its tables and written-out steps stay readable."""
+    return DirectionParams(*(np.round(getattr(p, k), decimals) for k in ("W", "U", "b", "b_U")))
+
+
+def _same(a: DirectionParams, b: DirectionParams) -> bool:
+    return all(np.array_equal(getattr(a, k), getattr(b, k)) for k in ("W", "U", "b", "b_U"))
+
+
+def _check_uniform(layers: list[LayerParams]) -> None:
+    """The page edits a stack of 1..MAX_LAYERS layers sharing cell, activation, merge, direction and sizes."""
+    if not 1 <= len(layers) <= MAX_LAYERS:
+        raise ValidationError(f"The model has {len(layers)} recurrent layers: this page shows 1 to {MAX_LAYERS}. "
+                              f"Keep the first {MAX_LAYERS} or train a shallower model.", field="layers")
+    first = layers[0]
+    for l, layer in enumerate(layers[1:], start=2):
+        for what, a, b in (("cell", layer.cell, first.cell), ("activation", layer.activation, first.activation),
+                           ("merge", layer.merge, first.merge), ("bidirectional", layer.bidirectional, first.bidirectional),
+                           ("hidden sizes", layer.hidden_sizes, first.hidden_sizes)):
+            if a != b:
+                raise ValidationError(f"Layer {l} has {what} {a!r} but layer 1 has {b!r}: this page shows stacks "
+                                      f"whose layers share cell, activation, merge, direction and hidden sizes.",
+                                      field=what)
 
 
 def _fit(a: np.ndarray, shape: tuple) -> np.ndarray:
@@ -343,10 +442,11 @@ def _vector(v, name: str) -> np.ndarray:
 def _direction(v, what: str) -> DirectionParams:
     if not isinstance(v, dict):
         raise ValidationError(f"The {what} weights are missing.", field=what)
-    s = what[0]
-    W, U = _matrix(v.get("W"), f"W_{s}"), _matrix(v.get("U"), f"U_{s}")
-    b = _vector(v.get("b"), f"b_{s}")
-    b_U = _vector(v.get("b_U"), f"b_U{s}") if v.get("b_U") is not None else None
+    *layer, direction = what.split(" ")
+    name = lambda sym: " ".join(layer + [f"{sym}_{direction[0]}"])  # "W_f", "layer 2 W_f"
+    W, U = _matrix(v.get("W"), name("W")), _matrix(v.get("U"), name("U"))
+    b = _vector(v.get("b"), name("b"))
+    b_U = _vector(v.get("b_U"), name("b_U")) if v.get("b_U") is not None else None
     return DirectionParams(W, U, b, b_U)
 
 
@@ -358,6 +458,24 @@ def _arr(a) -> list:
 
 def _direction_dict(p: DirectionParams) -> dict:
     return {"W": _arr(p.W), "U": _arr(p.U), "b": _arr(p.b), "b_U": _arr(p.b_U)}
+
+
+def _upper(v, key: str) -> list[LayerWeights]:
+    """Layers 2.. from [{"fwd": {...}, "bwd": {...}}, ...]; an absent "bwd" is the same as "fwd"."""
+    if not isinstance(v, list) or len(v) > MAX_LAYERS - 1 or not all(isinstance(u, dict) for u in v):
+        raise ValidationError(f"'{key}' must be a list of at most {MAX_LAYERS - 1} layers, each "
+                              f'{{"fwd": ..., "bwd": ...}}.', field="layers")
+    out = []
+    for l, u in enumerate(v, start=2):
+        fwd = _direction(u.get("fwd"), f"layer {l} forward")
+        bwd = fwd.copy() if u.get("bwd") is None else _direction(u.get("bwd"), f"layer {l} backward")
+        out.append(LayerWeights(fwd, bwd))
+    return out
+
+
+def _upper_list(upper: list[LayerWeights]) -> list:
+    return [{"fwd": _direction_dict(u.fwd)} | ({} if _same(u.fwd, u.bwd) else {"bwd": _direction_dict(u.bwd)})
+            for u in upper]
 
 
 def _text(v, key: str, limit: int = 80) -> str:
@@ -411,4 +529,5 @@ FIELDS: list[Field] = [
     Field("bo", "head_b", lambda v, k: _vector(v, "b_o"), _arr),
     Field("out", "head_activation", _choice_of(HEAD_ACTIVATIONS)),
     Field("preset", "preset", _text, default=""),
+    Field("up", "upper", _upper, _upper_list, default=[], applies=lambda ws: bool(ws.upper)),
 ]

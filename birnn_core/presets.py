@@ -154,9 +154,18 @@ def polysemy_examples(d: int = 4, h: int = 3, seed: int = 0) -> list[Example]:
     return out
 
 
+def stacked_example(seed: int = 3) -> Example:
+    """d2l's exercise 2: a bidirectional RNN with two hidden layers; layer 2 reads layer 1's merged vectors."""
+    tokens = ["I", "love", "AI"]
+    return Example("Stacked: 2 bidirectional layers", tokens, embed(tokens, 3, seed),
+                   random_model("rnn", 3, 2, 2, 2, num_layers=2, seed=seed),
+                   "d2l 10.4 exercise 2: layer 2's x_t is layer 1's merged vector m_t = [h_t^fwd; h_t^bwd], so "
+                   "each of its states has read the whole sentence already.")
+
+
 def all_presets() -> dict[str, Example]:
     """Every preset by name, for a picker."""
     examples = [seed_example(), *polysemy_examples(), random_example(),
-                random_example(cell="gru", seed=1), random_example(cell="lstm", seed=2)]
-    examples[-2].name, examples[-1].name = "Random GRU (seed 1)", "Random LSTM (seed 2)"
+                random_example(cell="gru", seed=1), random_example(cell="lstm", seed=2), stacked_example()]
+    examples[-3].name, examples[-2].name = "Random GRU (seed 1)", "Random LSTM (seed 2)"
     return {e.name: e for e in examples}

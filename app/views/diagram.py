@@ -10,7 +10,8 @@ import streamlit as st
 
 from app.figures.diagram import (PARALLEL, SEQUENTIAL, arrows_figure, diagram_steps, final_state_rows,
                                  merge_caption, merge_figure)
-from app.state import (DIAGRAM_BACK, DIAGRAM_CHART, DIAGRAM_FOCUS, DIAGRAM_MERGE_CHART, DIAGRAM_NEXT, DIAGRAM_ORDER,
+from app.state import (DIAGRAM_BACK, DIAGRAM_CHART, DIAGRAM_FOCUS, DIAGRAM_LAYER, DIAGRAM_MERGE_CHART, DIAGRAM_NEXT,
+                       DIAGRAM_ORDER,
                        DIAGRAM_SOURCE, DIAGRAM_STEP, SOURCES, compute, handed_over)
 from app.tables import final_state_markdown, vector_text
 from app.text import isolate, markdown
@@ -22,8 +23,15 @@ CHART_CONFIG = {"displayModeBar": False}
 NO_FOCUS = -1  # the "(none)" option (a None value would make the selectbox show no choice at all)
 
 
-def shift_step(delta: int, n: int) -> None:
-    st.session_state[DIAGRAM_STEP] = int(np.clip(st.session_state.get(DIAGRAM_STEP, n - 1) + delta, 0, n - 1))
+def shift_step(delta: int, n: int, n_layers: int) -> None:
+    """One step on; past a layer's last step (first step) into the next (previous) layer of a stack."""
+    k = st.session_state.get(DIAGRAM_STEP, n - 1) + delta
+    layer = st.session_state.get(DIAGRAM_LAYER, 0)
+    if k >= n and layer < n_layers - 1:
+        st.session_state[DIAGRAM_LAYER], k = layer + 1, 0
+    elif k < 0 and layer > 0:
+        st.session_state[DIAGRAM_LAYER], k = layer - 1, n - 1
+    st.session_state[DIAGRAM_STEP] = int(np.clip(k, 0, n - 1))
 
 
 st.title("Arrows diagram")
@@ -55,7 +63,16 @@ if trace is None:
 T = int(trace.lengths[0])
 tokens = [str(w) for w in (trace.tokens or [])][:T]
 tokens += [f"x{i + 1}" for i in range(len(tokens), T)]  # a trace without words: x1, x2, …
-layer = len(trace.layers) - 1
+n_layers = len(trace.layers)
+if source == "tagger" or n_layers == 1:
+    layer = n_layers - 1
+else:
+    if st.session_state.get(DIAGRAM_LAYER, 0) >= n_layers:
+        st.session_state[DIAGRAM_LAYER] = 0
+    layer = st.radio("Layer", list(range(n_layers)), horizontal=True, key=DIAGRAM_LAYER,
+                     format_func=lambda l: f"layer {l + 1}" + (" (reads x_t)" if l == 0 else f" (reads m_t of layer {l})"),
+                     help="A stack: layer l+1 reads layer l's merged vectors as its inputs. Step ▶ at the last "
+                          "step of a layer goes on into the next layer.")
 bidirectional = trace.layers[layer].bwd is not None
 
 c1, c2 = st.columns([2, 3])
@@ -76,11 +93,12 @@ kept = st.session_state.get(DIAGRAM_STEP, n - 1)
 # the same step number after a change of order; the last step when there are fewer steps now
 st.session_state[DIAGRAM_STEP] = kept if isinstance(kept, int) and 0 <= kept < n else n - 1
 s1, s2, s3 = st.columns([1, 8, 1], vertical_alignment="bottom")
-s1.button("◀ Step", key=DIAGRAM_BACK, on_click=shift_step, args=(-1, n), use_container_width=True,
+stack = 1 if source == "tagger" else n_layers
+s1.button("◀ Step", key=DIAGRAM_BACK, on_click=shift_step, args=(-1, n, stack), use_container_width=True,
           help="The previous step (the equation below follows it)")
 step = s2.select_slider("Step", options=list(range(n)), key=DIAGRAM_STEP,
                         format_func=lambda k: f"{k + 1}: {steps[k].label()}")
-s3.button("Step ▶", key=DIAGRAM_NEXT, on_click=shift_step, args=(1, n), use_container_width=True,
+s3.button("Step ▶", key=DIAGRAM_NEXT, on_click=shift_step, args=(1, n, stack), use_container_width=True,
           help="The next step")
 
 fig = arrows_figure(trace, tokens, layer=layer, order=order, step=step, focus=focus_t)

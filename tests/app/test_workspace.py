@@ -185,9 +185,10 @@ def test_a_pickle_is_never_unpickled():
 
 def test_the_link_holds_one_entry_per_field_row_and_old_links_keep_opening():
     from app.workspace import FIELDS
-    ws = seed_ws().resized(tie=False)
+    ws = seed_ws().resized(tie=False, layers=2)
     assert set(ws.to_dict()) == {"v"} | {f.key for f in FIELDS}
     assert "bwd" not in seed_ws().to_dict()  # tied: the backward weights are the forward ones
+    assert "up" not in seed_ws().to_dict()  # one layer: links from before stacks look the same
     old = seed_ws().resized(tie=False).to_dict()
     for key in ("tie", "bi", "preset"):  # fields with a default may be missing from older links
         del old[key]

@@ -10,7 +10,7 @@ from birnn_core import ACTIVATIONS, CELL_NAMES, HEAD_ACTIVATIONS, MERGE_MODES, g
 
 from app.state import (ACTIVATION, BIDIRECTIONAL, CELL, MERGE, OUTPUT, PRESET_PICK, SIZES, TIE, get_workspace,
                        restart_workspace, set_workspace)
-from app.workspace import MAX_CLASSES, MAX_DIM, Workspace
+from app.workspace import MAX_CLASSES, MAX_DIM, MAX_LAYERS, Workspace
 
 PRESETS = presets.all_presets()
 
@@ -45,14 +45,14 @@ def controls(ws: Workspace, gen: int) -> None:
                    on_change=_resize, args=("merge", MERGE.at(gen)), disabled=not ws.bidirectional)
     c[4].selectbox("Output", HEAD_ACTIVATIONS, index=HEAD_ACTIVATIONS.index(ws.head_activation),
                    key=OUTPUT.at(gen), on_change=_set_option, args=("head_activation", OUTPUT.at(gen)))
-    c = st.columns([2, 2, 1, 1, 1, 1])
+    c = st.columns([2, 2, 1, 1, 1, 1, 1])
     c[0].toggle("Bidirectional", ws.bidirectional, key=BIDIRECTIONAL.at(gen), on_change=_resize,
                 args=("bidirectional", BIDIRECTIONAL.at(gen)))
     c[1].toggle("Tie forward and backward weights", ws.tie, key=TIE.at(gen), on_change=_resize,
                 args=("tie", TIE.at(gen)), disabled=not ws.bidirectional,
                 help="The seed uses W_f = W_b, U_f = U_b, b_f = b_b.")
     sizes = [("d", "d", ws.d, MAX_DIM), ("h_f", "h_f", ws.h_f, MAX_DIM), ("h_b", "h_b", ws.h_b, MAX_DIM),
-             ("q", "classes", ws.q, MAX_CLASSES)]
+             ("q", "classes", ws.q, MAX_CLASSES), ("layers", "layers", ws.n_layers, MAX_LAYERS)]
     for col, (what, label, value, hi) in zip(c[2:], sizes):
         key = SIZES[what].at(gen)
         col.number_input(label, 1, hi, value, key=key, on_change=_resize, args=(what, key),

@@ -8,9 +8,9 @@ import streamlit as st
 from birnn_core import presets
 
 from app import text
-from app.editing import (RECURRENT_BIAS_NOTE, build_frames, direction_blocks, direction_caption, head_caption,
+from app.editing import (RECURRENT_BIAS_NOTE, build_frames, direction, direction_blocks, direction_caption, head_caption,
                          nudge_targets, sentence_problem, value_at, with_value)
-from app.state import (DIRECTION_EDITOR, EDIT_TAB, EMBEDDINGS_EDITOR, FRAMES, FRAMES_GEN, HEAD_EDITOR, NUDGE_TARGET,
+from app.state import (DIRECTION_EDITOR, EDIT_LAYER, EDIT_TAB, EMBEDDINGS_EDITOR, FRAMES, FRAMES_GEN, HEAD_EDITOR, NUDGE_TARGET,
                        NUDGE_VALUE, SENTENCE, SENTENCE_MSG, TAB_GEN, get_workspace, restart_workspace,
                        set_workspace)
 from app.tables import CellError, parse_blocks, parse_embeddings
@@ -24,11 +24,23 @@ def _tab_changed() -> None:
     st.session_state[TAB_GEN] = st.session_state.get(TAB_GEN, 0) + 1
 
 
+def edited_layer(ws: Workspace) -> int:
+    """The layer (0-based) whose weights the Forward / Backward tabs show: a radio above the tabs in a stack."""
+    if ws.n_layers == 1:
+        return 0
+    if st.session_state.get(EDIT_LAYER, 0) >= ws.n_layers:
+        st.session_state[EDIT_LAYER] = 0
+    return st.radio("Weights of layer", list(range(ws.n_layers)), horizontal=True, key=EDIT_LAYER,
+                    format_func=lambda l: f"layer {l + 1}" + (" (reads x_t)" if l == 0 else f" (reads m_t of layer {l})"),
+                    on_change=_tab_changed)
+
+
 def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str]]:
     """The open tab's tables; returns the workspace with every valid edit applied, and the errors."""
+    layer = edited_layer(ws)
     tab_gen = f"{gen}_{st.session_state.get(TAB_GEN, 0)}"
     if st.session_state.get(FRAMES_GEN) != tab_gen:
-        st.session_state[FRAMES], st.session_state[FRAMES_GEN] = build_frames(ws), tab_gen
+        st.session_state[FRAMES], st.session_state[FRAMES_GEN] = build_frames(ws, layer), tab_gen
     frames = st.session_state[FRAMES]
     errors: list[str] = []
     new = ws.copy()
@@ -41,7 +53,8 @@ def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str]]:
             embeddings_editor(ws, new, tab_gen, frames, errors)
     if tab_f.open:
         with tab_f:
-            new.fwd.W, new.fwd.U, new.fwd.b, new.fwd.b_U = direction_editor(ws, "f", tab_gen, frames, errors)
+            p = direction(new, "f", layer)
+            p.W, p.U, p.b, p.b_U = direction_editor(ws, "f", layer, tab_gen, frames, errors)
     if tab_b.open:
         with tab_b:
             if ws.tie:
@@ -50,15 +63,14 @@ def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str]]:
             elif not ws.bidirectional:
                 st.info("Unidirectional: there is no backward direction.")
             else:
-                new.bwd.W, new.bwd.U, new.bwd.b, new.bwd.b_U = direction_editor(ws, "b", tab_gen, frames, errors)
+                p = direction(new, "b", layer)
+                p.W, p.U, p.b, p.b_U = direction_editor(ws, "b", layer, tab_gen, frames, errors)
     if tab_o.open:
         with tab_o:
             st.caption(head_caption(ws))
             new.head_W, new.head_b = edit_blocks(frames["head"], HEAD_EDITOR.at(gen),
                                                  [("W_o", ws.head_W), ("b_o", ws.head_b)], errors)
-    if ws.tie:
-        new.bwd = new.fwd.copy()
-    return new, errors
+    return (new.tied() if ws.tie else new), errors
 
 
 def edit_blocks(frame, key: str, blocks: list[tuple[str, np.ndarray]], errors: list) -> list[np.ndarray]:
@@ -73,14 +85,14 @@ def edit_blocks(frame, key: str, blocks: list[tuple[str, np.ndarray]], errors: l
         return [M for _, M in blocks]
 
 
-def direction_editor(ws: Workspace, s: str, gen: str, frames: dict, errors: list) -> list[np.ndarray]:
-    """[W | U | b (| b_U)] of direction s ('f' or 'b') in one table; returns [W, U, b, b_U]."""
-    st.caption(direction_caption(ws, s))
-    blocks = direction_blocks(ws, s)
+def direction_editor(ws: Workspace, s: str, layer: int, gen: str, frames: dict, errors: list) -> list[np.ndarray]:
+    """[W | U | b (| b_U)] of direction s ('f' or 'b') of ``layer`` in one table; returns [W, U, b, b_U]."""
+    st.caption(direction_caption(ws, s, layer))
+    blocks = direction_blocks(ws, s, layer)
     if len(blocks) == 4:
         st.caption(RECURRENT_BIAS_NOTE)
     values = edit_blocks(frames[f"dir_{s}"], DIRECTION_EDITOR.at(s, gen), blocks, errors)
-    return values if len(values) == 4 else values + [(ws.fwd if s == "f" else ws.bwd).b_U]
+    return values if len(values) == 4 else values + [direction(ws, s, layer).b_U]
 
 
 def _use_sentence() -> None:

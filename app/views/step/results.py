@@ -9,9 +9,9 @@ from birnn_core import ModelTrace, ValidationError, presets
 from birnn_core.explain import equations_html, explain_html, output_equations, state_update_lines
 
 from app import exports, text
-from app.state import IMPORT_FILE, IMPORT_MSG, SHOW_SEED, SHOW_SHARE, T_SLIDER, restart_workspace
+from app.state import IMPORT_FILE, IMPORT_MSG, SHOW_SEED, SHOW_SHARE, STEP_LAYER, T_SLIDER, restart_workspace
 from app.tables import seed_markdown
-from app.workspace import Workspace
+from app.workspace import MAX_URL_CHARS, Workspace
 
 
 def current_step(T: int) -> int:
@@ -25,9 +25,16 @@ def current_step(T: int) -> int:
 def step_view(trace: ModelTrace, tokens: list[str]) -> None:
     t = st.select_slider("Time step t", options=list(range(len(tokens))), key=T_SLIDER,
                          format_func=lambda i: f"{i + 1} · {text.markdown(tokens[i])}")
-    for d in trace.layers[-1].directions:
+    n = len(trace.layers)
+    if st.session_state.get(STEP_LAYER, 0) >= n:
+        st.session_state[STEP_LAYER] = 0
+    l = 0 if n == 1 else st.radio("Layer", list(range(n)), horizontal=True, key=STEP_LAYER,
+                                  format_func=lambda k: f"layer {k + 1}")
+    x = "x" if l == 0 else f"m⁽{l}⁾"  # layer l+1 reads layer l's merged vectors
+    for d in trace.layers[l].directions:
         with st.container(border=True):
-            arrow = "→ forward (reads x_1 … x_t)" if d.name == "forward" else "← backward (reads x_T … x_t)"
+            arrow = (f"→ forward (reads {x}_1 … {x}_t)" if d.name == "forward"
+                     else f"← backward (reads {x}_T … {x}_t)")
             st.markdown(f"**{arrow}**")
             st.html(explain_html(d, t))
             for line in state_update_lines(d, t):
@@ -64,14 +71,21 @@ def _import_file() -> None:
 
 def share_and_export(ws: Workspace, trace: ModelTrace) -> None:
     link_state = ws.to_url_state()
-    if st.query_params.get("s") != link_state:
+    fits = len(link_state) <= MAX_URL_CHARS
+    if fits and st.query_params.get("s") != link_state:
         st.query_params["s"] = link_state
+    elif not fits and "s" in st.query_params:
+        del st.query_params["s"]  # the address must not reopen an older model
     if not st.toggle("Share and export (the address bar already holds the share link)", key=SHOW_SHARE):
         return
     with st.container(border=True):
         base = getattr(st.context, "url", "") or ""
-        st.caption("This link reproduces everything on the page (tokens, embeddings, weights, options):")
-        st.code(f"{base.split('?')[0]}?s={link_state}", language=None, wrap_lines=True)
+        if fits:
+            st.caption("This link reproduces everything on the page (tokens, embeddings, weights, options):")
+            st.code(f"{base.split('?')[0]}?s={link_state}", language=None, wrap_lines=True)
+        else:
+            st.warning(f"This model is too large for a link ({len(link_state):,} characters; a link holds "
+                       f"{MAX_URL_CHARS:,}): download the JSON below and import it to open it again.")
         for column, export in zip(st.columns(len(exports.EXPORTS)), exports.EXPORTS):
             refusal = export.refusal(ws)
             if refusal:

@@ -126,9 +126,11 @@ class Workspace:
         pairs = [_folded(layer) for layer in model.layers]
         tie = all(_same(f, b) for f, b in pairs)
         head = model.head
-        return cls(list(tokens), np.array(embeddings, dtype=np.float64), pairs[0][0], pairs[0][1],
-                   head.W.copy(), head.b.copy(), first.cell, first.activation, first.merge, tie,
-                   first.bwd is not None, head.activation, name, [LayerWeights(f, b) for f, b in pairs[1:]])
+        ws = cls(list(tokens), np.array(embeddings, dtype=np.float64), pairs[0][0], pairs[0][1],
+                 head.W.copy(), head.b.copy(), first.cell, first.activation, first.merge, tie,
+                 first.bwd is not None, head.activation, name, [LayerWeights(f, b) for f, b in pairs[1:]])
+        ws.check_sizes()
+        return ws
 
     def copy(self, **changes) -> "Workspace":
         base = replace(self, tokens=list(self.tokens), embeddings=self.embeddings.copy(), fwd=self.fwd.copy(),

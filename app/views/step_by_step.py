@@ -15,6 +15,7 @@ from app.state import (PREV_TRACE, SOURCES, STEP_SOURCE, compute, generation, ge
 from app.tables import states_html
 from app.views.step.controls import controls
 from app.views.step.editors import editors
+from app.views.step.own_model import own_model_panel
 from app.views.step.results import current_step, seed_check, share_and_export, step_view
 
 st.title("Step by step")
@@ -33,6 +34,7 @@ if handed is not None:
 gen = generation()
 mark_drawn(gen)
 controls(get_workspace(), gen)
+own_model_panel()
 
 
 @st.fragment

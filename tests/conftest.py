@@ -12,6 +12,8 @@ unless BIRNN_REQUIRE_BROWSER is set (`make test` sets it), in which case they fa
 from __future__ import annotations
 
 
+import sys
+
 import pytest
 
 from browser_utils import (
@@ -37,6 +39,18 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def torch_default_dtype_restored():
+    """Tests that run the exported PyTorch code get its ``torch.set_default_dtype(torch.float64)``; undo it after
+    each test so a later test's models are float32 as in the user's own code."""
+    torch = sys.modules.get("torch")
+    before = torch.get_default_dtype() if torch else None
+    yield
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_default_dtype(before or torch.float32)
 
 
 @pytest.fixture(scope="session")

@@ -119,7 +119,8 @@ INSPECT_HEATMAP = Key("inspect_heatmap_", "chart per direction: the tagger's sta
 # Arrows diagram widgets
 DIAGRAM_ORDER = Key("diagram_order", "radio: animation order")
 DIAGRAM_FOCUS = Key("diagram_focus", "selectbox: the token whose inputs are shown (kept when options change)")
-DIAGRAM_LAYER = Key("diagram_layer", "radio: the layer drawn (a stack; Step ▶ moves on into the next layer)")
+DIAGRAM_LAYER = Key("diagram_layer", "radio: the layer drawn, or all of them (a stack; Step ▶ moves on into the next layer)")
+DIAGRAM_LAYER_SHOWN = Key("diagram_layer_shown", "the layer choice the step was last set for (carries the step across a change)")
 DIAGRAM_STEP = Key("diagram_step", "select slider: the step (kept when the order changes; moved by the buttons)")
 DIAGRAM_BACK = Key("diagram_back", "button: previous step")
 DIAGRAM_NEXT = Key("diagram_next", "button: next step")

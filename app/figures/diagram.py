@@ -20,7 +20,7 @@ final merge frame (O(T)), so the payload grows linearly with T.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -39,6 +39,7 @@ CAPTION_UNITS = 4             # units of the equation shown in the caption
 HALF_W, HALF_H = 0.3, 0.32    # node half-width (x units) and half-height (row units)
 ROW_PX = 112                  # pixels per row
 CAPTION_ROWS = 1.2           # room under the diagram for the step's equation (in rows)
+CAPTION_Y = -0.55            # ... whose top sits just under the bottom row (at height 0)
 VEIL = "rgba(255,255,255,0.86)"
 
 SEQUENTIAL, PARALLEL = "sequential", "parallel"
@@ -58,12 +59,14 @@ class Step:
     kind: str
     t_fwd: int | None = None
     t_bwd: int | None = None
+    layer: int | None = None  # set in a whole stack's steps (0-based)
 
     def label(self) -> str:
-        """Slider label: →2 for forward t=2, ←2 for backward, →1 ←3 for both, 'merge'."""
+        """Slider label: →2 for forward t=2, ←2 for backward, →1 ←3 for both, 'merge'; in a stack
+        the layer first: "L2 →1"."""
+        parts = [] if self.layer is None else [f"L{self.layer + 1}"]
         if self.kind == "merge":
-            return "merge"
-        parts = []
+            return " ".join(parts + ["merge"])
         if self.t_fwd is not None:
             parts.append(f"→{self.t_fwd + 1}")
         if self.t_bwd is not None:
@@ -81,6 +84,11 @@ def animation_steps(T: int, bidirectional: bool = True, order: str = SEQUENTIAL)
     else:
         steps = [Step("fwd", t, None) for t in range(T)] + [Step("bwd", None, t) for t in reversed(range(T))]
     return steps + [Step("merge")]
+
+
+def stack_steps(T: int, bidirectional: list[bool], order: str = SEQUENTIAL) -> list[Step]:
+    """A whole stack's frames, layer by layer: each layer's animation_steps, tagged with its layer."""
+    return [replace(s, layer=l) for l, bi in enumerate(bidirectional) for s in animation_steps(T, bi, order)]
 
 
 def computed_until(steps: list[Step], k: int, T: int) -> tuple[int, int, bool]:
@@ -128,7 +136,9 @@ def _sym_range(*arrays) -> float:
     return m if m > 0 else 1.0
 
 
-def _layout(trace: ModelTrace, layer: int, b: int, tokens: list[str] | None) -> Layout:
+def _layout(trace: ModelTrace, layer: int, b: int, tokens: list[str] | None, below: Row | None = None) -> Layout:
+    """Layer ``layer``'s rows, the inputs on top and the bottom row at height 0; ``below``: a stack's
+    previous layer's output row, which is this layer's input row (its rows then hang under it)."""
     layer = _layer_index(trace, layer)
     lt = trace.layers[layer]
     T = int(trace.lengths[b])
@@ -145,12 +155,13 @@ def _layout(trace: ModelTrace, layer: int, b: int, tokens: list[str] | None) -> 
     has_head = probs is not None
     keys = ["x", "fwd"] + (["bwd"] if bwd is not None else []) + (["merged"] if merged is not None else []) \
         + (["y"] if has_head else [])
-    ys = {k: float(len(keys) - 1 - i) for i, k in enumerate(keys)}
+    top = float(len(keys) - 1) if below is None else below.y
+    ys = {k: top - i for i, k in enumerate(keys)}
     cols = np.arange(1, T + 1, dtype=float)
     h_range = _sym_range(hf, hb, merged)
     first = "input x<sub>t</sub>" if layer == 0 else f"input (layer {layer} out)"
     rows = {"x": Row("x", first, ys["x"], cols, X, [f"x<sub>{i + 1}</sub> = {toks[i]}" for i in range(T)],
-                     -_sym_range(X), _sym_range(X), VALUE_SCALE)}
+                     -_sym_range(X), _sym_range(X), VALUE_SCALE) if below is None else below}
     rows["fwd"] = Row("fwd", "forward h<sub>t</sub><sup>(fwd)</sup>", ys["fwd"], np.append(cols, T + 1),
                       np.vstack([hf, fwd.final_h[b][None]]),
                       [f"h<sub>{i + 1}</sub><sup>(fwd)</sup> (forward, {toks[i]})" for i in range(T)]
@@ -213,6 +224,19 @@ class Paths:
         self.y += [round(float(v), 3) for v in ys]
         self.size += [0] * (n - 1) + [tip_size if tip else 0]
         self.symbol += ["circle"] * (n - 1) + [tip or "circle"]
+        return self
+
+    def extend(self, other: "Paths") -> "Paths":
+        if other.x:
+            if self.x:
+                self.x.append(None)
+                self.y.append(None)
+                self.size.append(0)
+                self.symbol.append("circle")
+            self.x += other.x
+            self.y += other.y
+            self.size += other.size
+            self.symbol += other.symbol
         return self
 
     def box(self, cx: float, cy: float, pad: float = 0.05) -> "Paths":
@@ -400,19 +424,24 @@ def step_caption(L: Layout, steps: list[Step], k: int, digits: int = 3) -> str:
     return "<br>".join(lines)
 
 
-def _frame_traces(L: Layout, steps: list[Step], k: int) -> list[dict]:
-    """The data of the ANIMATED traces for frame k, in ANIMATED order."""
-    n_fwd, n_bwd, merged = computed_until(steps, k, L.T)
-    veil = _veil(L, n_fwd, n_bwd, merged)
-    pf, pb, po = _step_highlight(L, steps[k])
+def _frame_traces(Ls: list[Layout], steps: list[Step], k: int) -> list[dict]:
+    """The data of the ANIMATED traces for frame k, in ANIMATED order. ``Ls``: one layout per layer
+    drawn; in a stack, the layers under frame k's layer are done and the ones above not begun."""
+    l = steps[k].layer or 0
+    own = [s for s in steps if (s.layer or 0) == l]
+    k_own = sum(1 for s in steps[:k] if (s.layer or 0) == l)
+    veil = Paths()
+    for j, L in enumerate(Ls):
+        done = (L.T, L.T, True) if j < l else computed_until(own, k_own, L.T) if j == l else (0, 0, False)
+        veil.extend(_veil(L, *done))
+    pf, pb, po = _step_highlight(Ls[l], steps[k])
     hl = lambda p: {"type": "scatter", "x": p.x, "y": p.y,
                     "marker": {"size": p.size, "symbol": p.symbol}}
-    caption = {"type": "scatter", "x": [-0.55], "y": [_caption_y(L)], "text": [step_caption(L, steps, k)]}
+    text = step_caption(Ls[l], own, k_own)
+    if len(Ls) > 1:
+        text = f"<b>Layer {l + 1} of {len(Ls)}</b> · " + text
+    caption = {"type": "scatter", "x": [-0.55], "y": [CAPTION_Y], "text": [text]}
     return [{"type": "scatter", "x": veil.x, "y": veil.y}, hl(pf), hl(pb), hl(po), caption]
-
-
-def _caption_y(L: Layout) -> float:
-    return -0.55
 
 
 # ---------------------------------------------------------------- static traces
@@ -449,8 +478,22 @@ def _line_trace(p: Paths, color: str, width: float, name: str, dash: str = "soli
                                "line": {"width": 0}})]
 
 
-def _static_arrows(L: Layout) -> list[go.Scatter]:
+def _static_arrows(Ls: list[Layout]) -> list[go.Scatter]:
     inputs, fwd, bwd, merge_f, merge_b, out = Paths(), Paths(), Paths(), Paths(), Paths(), Paths()
+    for L in Ls:
+        _layer_arrows(L, inputs, fwd, bwd, merge_f, merge_b, out)
+    groups = [(inputs, INPUT, 1.3, "x_t feeds both directions", "solid"),
+              (fwd, FWD, 2, "forward recurrence", "solid"),
+              (bwd, BWD, 2, "backward recurrence", "solid"),
+              (merge_f, FWD, 1, "forward half into the merge", "dot"),
+              (merge_b, BWD, 1, "backward half into the merge", "dot"),
+              (out, OUT, 1.3, "merged vector into the output layer", "solid")]
+    return [t for p, color, width, name, dash in groups if p.x for t in _line_trace(p, color, width, name, dash)]
+
+
+def _layer_arrows(L: Layout, inputs: Paths, fwd: Paths, bwd: Paths, merge_f: Paths, merge_b: Paths,
+                  out: Paths) -> None:
+    """Every arrow of one layer, added to the paths of its kind."""
     for i in range(L.T):
         _input_to_fwd(L, i, inputs)
         _fwd_recurrent(L, i, fwd)
@@ -468,20 +511,13 @@ def _static_arrows(L: Layout) -> list[go.Scatter]:
     _fwd_final(L, fwd)
     if L.bwd is not None:
         _bwd_final(L, bwd)
-    groups = [(inputs, INPUT, 1.3, "x_t feeds both directions", "solid"),
-              (fwd, FWD, 2, "forward recurrence", "solid"),
-              (bwd, BWD, 2, "backward recurrence", "solid"),
-              (merge_f, FWD, 1, "forward half into the merge", "dot"),
-              (merge_b, BWD, 1, "backward half into the merge", "dot"),
-              (out, OUT, 1.3, "merged vector into the output layer", "solid")]
-    return [t for p, color, width, name, dash in groups if p.x for t in _line_trace(p, color, width, name, dash)]
 
 
-def _outlines(L: Layout) -> list[go.Scatter]:
+def _outlines(rows: list[Row], T: int) -> list[go.Scatter]:
     nodes, finals = Paths(), Paths()
-    for row in L.rows.values():
+    for row in rows:
         for c in row.cols:
-            final = (row.key == "fwd" and c == L.T + 1) or (row.key == "bwd" and c == 0)
+            final = (row.key == "fwd" and c == T + 1) or (row.key == "bwd" and c == 0)
             (finals if final else nodes).box(c, row.y, pad=0.0)
     return [go.Scatter(x=nodes.x, y=nodes.y, mode="lines", hoverinfo="skip", showlegend=False,
                        line={"color": "#9a9a9a", "width": 1}, name="nodes"),
@@ -541,16 +577,60 @@ def arrows_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: 
     The first five traces are the animated ones (ANIMATED); frames carry only those.
     """
     L = _layout(trace, layer, b, tokens)
-    bidirectional = L.bwd is not None
-    steps = animation_steps(L.T, bidirectional, order)
-    k0 = len(steps) - 1 if step is None else int(np.clip(step, 0, len(steps) - 1))
+    steps = animation_steps(L.T, L.bwd is not None, order)
     if focus is not None and not 0 <= focus < L.T:
         focus = None
+    return _figure([L], steps, step, focus, frame_ms)
+
+
+def stack_layouts(trace: ModelTrace, b: int = 0, tokens: list[str] | None = None) -> list[Layout]:
+    """Every layer of the stack in one column of rows: layer l+1's input row is layer l's output row
+    (its merged vectors, or its forward states when it is unidirectional); the bottom row at height 0."""
+    Ls: list[Layout] = []
+    for l in range(len(trace.layers)):
+        below = None if not Ls else Ls[-1].rows.get("merged", Ls[-1].rows["fwd"])
+        L = _layout(trace, l, b, tokens, below=below)
+        for key, row in L.rows.items():
+            if key != "x" or l == 0:
+                row.label = (f"L{l + 1} " if key != "x" else "") + row.label
+        Ls.append(L)
+    bottom = min(r.y for r in _distinct_rows(Ls))
+    for r in _distinct_rows(Ls):
+        r.y -= bottom
+    return Ls
+
+
+def stack_figure(trace: ModelTrace, tokens: list[str] | None = None, *, b: int = 0, order: str = SEQUENTIAL,
+                 step: int | None = None, frame_ms: int | None = None) -> go.Figure:
+    """The whole stack of sequence b in one figure, animated layer by layer (stack_steps): layer 1's
+    sweeps and merge, then layer 2 reading layer 1's merged vectors, and so on up to the output."""
+    Ls = stack_layouts(trace, b, tokens)
+    steps = stack_steps(Ls[0].T, [L.bwd is not None for L in Ls], order)
+    return _figure(Ls, steps, step, None, frame_ms)
+
+
+def _distinct_rows(Ls: list[Layout]) -> list[Row]:
+    """The rows drawn, top to bottom: a stack's shared rows (layer l's output, layer l+1's input) once."""
+    seen: dict[int, Row] = {}
+    for L in Ls:
+        for row in L.rows.values():
+            seen.setdefault(id(row), row)
+    return sorted(seen.values(), key=lambda r: -r.y)
+
+
+def _figure(Ls: list[Layout], steps: list[Step], step: int | None, focus: int | None,
+            frame_ms: int | None) -> go.Figure:
+    """The diagram of the layers ``Ls`` (one, or a stack), animated over ``steps``, showing frame
+    ``step`` (default: the last) before Play."""
+    L = Ls[0]
+    bidirectional = L.bwd is not None
+    rows = _distinct_rows(Ls)
+    k0 = len(steps) - 1 if step is None else int(np.clip(step, 0, len(steps) - 1))
     numbers = L.T <= MAX_NUMBERED_T
     fmt = "%{z:.3f}" if L.T <= 8 else "%{z:.2f}"
     marker_px = max(8.0, min(60.0, 900.0 / (L.T + 2)))
 
-    base = _frame_traces(L, steps, k0)
+    base = _frame_traces(Ls, steps, k0)
     animated = [
         go.Scatter(base[0], mode="lines", fill="toself", fillcolor=VEIL, line={"width": 0}, hoverinfo="skip",
                    showlegend=False, name="not computed yet"),
@@ -565,10 +645,10 @@ def arrows_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: 
     ]
     for tr in animated[1:4]:  # frames send only x, y, marker size/symbol: keep the colour in the base
         tr.marker.line = {"width": 0}
-    static = [_row_heatmap(r, numbers and r.values.shape[1] <= SMALL_VECTOR, fmt) for r in L.rows.values()]
-    static += _outlines(L) + _static_arrows(L) + [_init_labels(L)]
+    static = [_row_heatmap(r, numbers and r.values.shape[1] <= SMALL_VECTOR, fmt) for r in rows]
+    static += _outlines(rows, L.T) + _static_arrows(Ls) + [_init_labels(layout) for layout in Ls]
     static += _dependency_traces(L, focus)
-    static += [_row_hover(r, marker_px) for r in L.rows.values()]
+    static += [_row_hover(r, marker_px) for r in rows]
     fig = go.Figure(data=animated + static)
 
     ms = frame_ms or int(np.clip(12_000 / len(steps), 150, 800))
@@ -576,12 +656,12 @@ def arrows_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: 
     play = {"frame": {"duration": ms, "redraw": True}, "transition": {"duration": 0},
             "fromcurrent": True, "mode": "immediate"}
     pause = {"frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}, "mode": "immediate"}
-    n_rows = len(L.rows)
-    top = max(r.y for r in L.rows.values())
-    height = int(ROW_PX * (n_rows + CAPTION_ROWS) + 150)
-    ticks = ([(0.0, "h_n[1]")] if bidirectional else []) + \
+    top = rows[0].y
+    height = int(ROW_PX * (len(rows) + CAPTION_ROWS) + 150)
+    h_n = ("h_n[1]", "h_n[0]") if len(Ls) == 1 else ("h_n (bwd)", "h_n (fwd)")  # hover names the index
+    ticks = ([(0.0, h_n[0])] if bidirectional else []) + \
         [(i + 1.0, (f"x<sub>{i + 1}</sub><br>{L.tokens[i]}" if L.T <= MAX_NUMBERED_T else L.tokens[i]))
-         for i in range(L.T)] + [(L.T + 1.0, "h_n[0]")]
+         for i in range(L.T)] + [(L.T + 1.0, h_n[1])]
     fig.update_layout(
         height=height, margin={"l": 10, "r": 10, "t": 70 if L.T <= MAX_NUMBERED_T else 90, "b": 90},
         plot_bgcolor="white", paper_bgcolor="white", hovermode="closest", dragmode=False,
@@ -591,8 +671,8 @@ def arrows_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: 
         xaxis={"range": [-0.6, L.T + 1.6], "side": "top", "tickvals": [t[0] for t in ticks],
                "ticktext": [t[1] for t in ticks], "showgrid": False, "zeroline": False, "fixedrange": True,
                "tickangle": 0 if L.T <= MAX_NUMBERED_T else -60, "automargin": True},
-        yaxis={"range": [-0.5 - CAPTION_ROWS, top + 0.5], "automargin": True, "tickvals": [r.y for r in L.rows.values()],
-               "ticktext": [r.label for r in L.rows.values()], "showgrid": False, "zeroline": False,
+        yaxis={"range": [-0.5 - CAPTION_ROWS, top + 0.5], "automargin": True, "tickvals": [r.y for r in rows],
+               "ticktext": [r.label for r in rows], "showgrid": False, "zeroline": False,
                "fixedrange": True},
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "xanchor": "left", "y": -0.01,
                       "yanchor": "top", "pad": {"t": 0, "r": 6}, "showactive": False,
@@ -609,15 +689,18 @@ def arrows_figure(trace: ModelTrace, tokens: list[str] | None = None, *, layer: 
     # Frames are plain dicts of the ANIMATED traces' data, attached without plotly's per-property
     # validation (it costs about a second at T = 60; their keys are the ones validated above).
     spec = fig.to_dict()
-    spec["frames"] = [{"name": names[k], "traces": ANIMATED, "data": _frame_traces(L, steps, k)}
+    spec["frames"] = [{"name": names[k], "traces": ANIMATED, "data": _frame_traces(Ls, steps, k)}
                       for k in range(len(steps))]
     return go.Figure(spec, _validate=False)
 
 
-def diagram_steps(trace: ModelTrace, layer: int = -1, b: int = 0, order: str = SEQUENTIAL) -> list[Step]:
-    """The frames arrows_figure animates for this trace (for a stepper on the page)."""
-    lt = trace.layers[layer]
-    return animation_steps(int(trace.lengths[b]), lt.bwd is not None, order)
+def diagram_steps(trace: ModelTrace, layer: int | None = -1, b: int = 0, order: str = SEQUENTIAL) -> list[Step]:
+    """The frames arrows_figure animates for this trace (for a stepper on the page); ``layer`` None:
+    the frames of stack_figure, the whole stack layer by layer."""
+    T = int(trace.lengths[b])
+    if layer is None:
+        return stack_steps(T, [lt.bwd is not None for lt in trace.layers], order)
+    return animation_steps(T, trace.layers[layer].bwd is not None, order)
 
 
 # ---------------------------------------------------------------- merged vectors

@@ -9,9 +9,9 @@ import numpy as np
 import streamlit as st
 
 from app.figures.diagram import (PARALLEL, SEQUENTIAL, arrows_figure, diagram_steps, final_state_rows,
-                                 merge_caption, merge_figure)
-from app.state import (DIAGRAM_BACK, DIAGRAM_CHART, DIAGRAM_FOCUS, DIAGRAM_LAYER, DIAGRAM_MERGE_CHART, DIAGRAM_NEXT,
-                       DIAGRAM_ORDER,
+                                 merge_caption, merge_figure, stack_figure)
+from app.state import (DIAGRAM_BACK, DIAGRAM_CHART, DIAGRAM_FOCUS, DIAGRAM_LAYER, DIAGRAM_LAYER_SHOWN,
+                       DIAGRAM_MERGE_CHART, DIAGRAM_NEXT, DIAGRAM_ORDER,
                        DIAGRAM_SOURCE, DIAGRAM_STEP, SOURCES, compute, handed_over)
 from app.tables import final_state_markdown, vector_text
 from app.text import isolate, markdown
@@ -21,17 +21,28 @@ ORDERS = {SEQUENTIAL: "Forward sweep, then backward", PARALLEL: "Both directions
 LATEX_MAX_UNITS = 8  # st.latex of a step only while its matrices stay readable
 CHART_CONFIG = {"displayModeBar": False}
 NO_FOCUS = -1  # the "(none)" option (a None value would make the selectbox show no choice at all)
+WHOLE_STACK = "all"  # the Layer radio's option that draws every layer in one figure
 
 
 def shift_step(delta: int, n: int, n_layers: int) -> None:
     """One step on; past a layer's last step (first step) into the next (previous) layer of a stack."""
     k = st.session_state.get(DIAGRAM_STEP, n - 1) + delta
     layer = st.session_state.get(DIAGRAM_LAYER, 0)
-    if k >= n and layer < n_layers - 1:
+    if n_layers == 1:  # one layer drawn (or the whole stack, whose steps already cross the layers)
+        pass
+    elif k >= n and layer < n_layers - 1:
         st.session_state[DIAGRAM_LAYER], k = layer + 1, 0
     elif k < 0 and layer > 0:
         st.session_state[DIAGRAM_LAYER], k = layer - 1, n - 1
     st.session_state[DIAGRAM_STEP] = int(np.clip(k, 0, n - 1))
+    st.session_state[DIAGRAM_LAYER_SHOWN] = st.session_state.get(DIAGRAM_LAYER, 0)
+
+
+def carried_step(k: int, before: int | str, now: int | str, n: int) -> int:
+    """Step k of the layer choice ``before`` as a step of ``now`` (n steps per layer): the same step
+    of the stack; a layer the step had not reached yet starts at its first step, a finished one shows its last."""
+    g = k if before == WHOLE_STACK else int(before) * n + k  # the step in the whole stack's numbering
+    return g if now == WHOLE_STACK else int(np.clip(g - int(now) * n, 0, n - 1))
 
 
 st.title("Arrows diagram")
@@ -64,16 +75,22 @@ T = int(trace.lengths[0])
 tokens = [str(w) for w in (trace.tokens or [])][:T]
 tokens += [f"x{i + 1}" for i in range(len(tokens), T)]  # a trace without words: x1, x2, …
 n_layers = len(trace.layers)
+layer: int | str
 if source == "tagger" or n_layers == 1:
     layer = n_layers - 1
 else:
-    if st.session_state.get(DIAGRAM_LAYER, 0) >= n_layers:
+    layer_options = [*range(n_layers), WHOLE_STACK]
+    if st.session_state.get(DIAGRAM_LAYER, 0) not in layer_options:
         st.session_state[DIAGRAM_LAYER] = 0
-    layer = st.radio("Layer", list(range(n_layers)), horizontal=True, key=DIAGRAM_LAYER,
-                     format_func=lambda l: f"layer {l + 1}" + (" (reads x_t)" if l == 0 else f" (reads m_t of layer {l})"),
+    layer = st.radio("Layer", layer_options, horizontal=True, key=DIAGRAM_LAYER,
+                     format_func=lambda l: "all layers (the whole stack)" if l == WHOLE_STACK else f"layer {l + 1}"
+                     + (" (reads x_t)" if l == 0 else f" (reads m_t of layer {l})"),
                      help="A stack: layer l+1 reads layer l's merged vectors as its inputs. Step ▶ at the last "
-                          "step of a layer goes on into the next layer.")
-bidirectional = trace.layers[layer].bwd is not None
+                          "step of a layer goes on into the next layer; 'all layers' draws the stack in one "
+                          "figure and animates it layer by layer.")
+whole = layer == WHOLE_STACK
+top = n_layers - 1 if whole else int(layer)  # the layer whose merged vectors and final state are shown
+bidirectional = trace.layers[top].bwd is not None
 
 c1, c2 = st.columns([2, 3])
 order = c1.radio("Animation order", list(ORDERS), format_func=ORDERS.get, key=DIAGRAM_ORDER,
@@ -83,17 +100,23 @@ order = c1.radio("Animation order", list(ORDERS), format_func=ORDERS.get, key=DI
 focus_options = [NO_FOCUS] + list(range(T))
 kept = st.session_state.get(DIAGRAM_FOCUS, NO_FOCUS)
 st.session_state[DIAGRAM_FOCUS] = kept if kept in focus_options else NO_FOCUS
-focus = c2.selectbox("Show what reaches h_t for token", focus_options, key=DIAGRAM_FOCUS,
-                     format_func=lambda i: "(none)" if i == NO_FOCUS else f"t = {i + 1}: {tokens[i]}")  # plain text
-focus_t = None if focus == NO_FOCUS else focus
+focus = c2.selectbox("Show what reaches h_t for token", focus_options, key=DIAGRAM_FOCUS, disabled=whole,
+                     format_func=lambda i: "(none)" if i == NO_FOCUS else f"t = {i + 1}: {tokens[i]}",  # plain text
+                     help="One layer at a time: in a stack, every state above layer 1 has read the whole "
+                          "sentence already." if n_layers > 1 else None)
+focus_t = None if focus == NO_FOCUS or whole else focus
 
-steps = diagram_steps(trace, layer, 0, order)
+steps = diagram_steps(trace, None if whole else top, 0, order)
 n = len(steps)
 kept = st.session_state.get(DIAGRAM_STEP, n - 1)
+before = st.session_state.get(DIAGRAM_LAYER_SHOWN, layer)
+if before != layer and isinstance(kept, int) and source == "workspace":
+    kept = carried_step(kept, before, layer, len(diagram_steps(trace, 0, 0, order)))
+st.session_state[DIAGRAM_LAYER_SHOWN] = layer
 # the same step number after a change of order; the last step when there are fewer steps now
 st.session_state[DIAGRAM_STEP] = kept if isinstance(kept, int) and 0 <= kept < n else n - 1
 s1, s2, s3 = st.columns([1, 8, 1], vertical_alignment="bottom")
-stack = 1 if source == "tagger" else n_layers
+stack = 1 if source == "tagger" or whole else n_layers
 s1.button("◀ Step", key=DIAGRAM_BACK, on_click=shift_step, args=(-1, n, stack), use_container_width=True,
           help="The previous step (the equation below follows it)")
 step = s2.select_slider("Step", options=list(range(n)), key=DIAGRAM_STEP,
@@ -101,7 +124,10 @@ step = s2.select_slider("Step", options=list(range(n)), key=DIAGRAM_STEP,
 s3.button("Step ▶", key=DIAGRAM_NEXT, on_click=shift_step, args=(1, n, stack), use_container_width=True,
           help="The next step")
 
-fig = arrows_figure(trace, tokens, layer=layer, order=order, step=step, focus=focus_t)
+if whole:
+    fig = stack_figure(trace, tokens, order=order, step=step)
+else:
+    fig = arrows_figure(trace, tokens, layer=top, order=order, step=step, focus=focus_t)
 st.plotly_chart(fig, theme=None, key=DIAGRAM_CHART, config=CHART_CONFIG)
 st.caption("▶ Play animates in the browser (the slider scrubs); ◀ Step / Step ▶ above move the step "
            "whose equation is written out below. Hover a node for its whole vector; faded nodes are "
@@ -115,8 +141,11 @@ if focus_t is not None:
         f"the merged vector m_{t} sees all {T} tokens (purple).")
 
 current = steps[step]
-lt = trace.layers[layer]
+step_layer = top if current.layer is None else current.layer
+lt = trace.layers[step_layer]
 with st.expander(f"The equation of step {step + 1} ({current.label()}) in full", expanded=T <= 8):
+    if whole:
+        st.caption(f"Layer {step_layer + 1} of {n_layers}")
     if current.kind == "merge":
         st.markdown("Every state is known: the merged vectors and the outputs are formed at every t "
                     "(see the strips below).")
@@ -130,9 +159,10 @@ with st.expander(f"The equation of step {step + 1} ({current.label()}) in full",
             st.markdown(f"{tr.name}, t = {step_t + 1}: h = {vector_text(tr.h[0, step_t])} "
                         f"({tr.hidden_size} units; hover the node in the diagram for all of them)")
 
-st.subheader("The merged vectors")
+lt = trace.layers[top]
+st.subheader("The merged vectors" + (f" of layer {top + 1}, the top of the stack" if whole else ""))
 st.caption(merge_caption(lt.merge if bidirectional else None))
-st.plotly_chart(merge_figure(trace, tokens, layer=layer), theme=None, key=DIAGRAM_MERGE_CHART,
+st.plotly_chart(merge_figure(trace, tokens, layer=top), theme=None, key=DIAGRAM_MERGE_CHART,
                 config=CHART_CONFIG)
 
 st.subheader("Output versus final state")
@@ -140,4 +170,4 @@ st.markdown(
     "The output at t is merge(h_t^(fwd), h_t^(bwd)); the final state is **(h_T^(fwd), h_1^(bwd))**: "
     "each direction's *last computed* state, which for the backward direction sits at the **first** "
     "token. So `h_n[1]` is `output[:, 0, H:]`, not `output[:, -1, H:]`.")
-st.markdown(final_state_markdown(final_state_rows(trace, layer)))
+st.markdown(final_state_markdown(final_state_rows(trace, top)))

@@ -97,6 +97,27 @@ def test_the_diagram_draws_each_layer_and_steps_on_into_the_next():
     assert at.radio(key="diagram_layer").value == 0 and at.select_slider(key="diagram_step").value == n - 1
 
 
+def test_the_diagram_draws_the_whole_stack_and_writes_out_each_layers_step():
+    ws = stacked_ws()
+    at = open_view("views/diagram.py", ws)
+    at.radio(key="diagram_layer").set_value("all").run()
+    no_exception(at)
+    spec = chart_specs(at)[0]
+    rows = [t for t in spec["data"] if t["type"] == "heatmap"]
+    assert [t["name"] for t in rows] == ["x", "fwd", "bwd", "merged", "fwd", "bwd", "merged", "y"]
+    labels = at.select_slider(key="diagram_step").options
+    assert len(labels) == len(spec["frames"]) == 2 * (2 * 3 + 1)
+    assert labels[0].endswith("L1 →1") and labels[-1].endswith("L2 merge")
+    assert at.selectbox(key="diagram_focus").disabled  # "what reaches h_t" is a one-layer view
+    tr = run(ws.model(), ws.embeddings)
+    at.select_slider(key="diagram_step").set_value(7).run()  # L2 →1: the first step of layer 2
+    assert any(c.value == "Layer 2 of 2" for c in at.caption)
+    assert f"{tr.layers[1].fwd.h[0, 0, 0]:.3f}".lstrip("0") in "".join(l.value for l in at.latex)
+    at.button(key="diagram_next").click().run()  # no jump to another radio choice: the stack's own next step
+    assert at.radio(key="diagram_layer").value == "all" and at.select_slider(key="diagram_step").value == 8
+    assert any("of layer 2, the top of the stack" in h.value for h in at.subheader)
+
+
 def test_gradients_page_runs_a_stack_and_its_unidirectional_twin():
     ws = stacked_ws()
     at = open_view("views/gradients.py", ws)

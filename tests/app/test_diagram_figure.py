@@ -9,9 +9,9 @@ import pytest
 from apptest_utils import plotly_array
 
 from app.figures.diagram import (ANIMATED, CAPTION_I, HL_BWD_I, HL_FWD_I, PARALLEL, SEQUENTIAL, VEIL_I,
-                                 arrows_figure, final_state_rows, merge_caption, merge_figure)
+                                 HALF_H, arrows_figure, final_state_rows, merge_caption, merge_figure, stack_figure)
 from app.text import plotly
-from birnn_core import Merge, presets, register_merge, run, state_update_lines, unregister_merge
+from birnn_core import Merge, num, presets, register_merge, run, state_update_lines, unregister_merge
 from birnn_core.registry import B, F
 
 
@@ -315,3 +315,84 @@ def test_a_registered_merge_is_drawn_and_captioned_from_its_entry():
         np.testing.assert_array_equal(fig.data[0].z[:, -2:], tr.layers[0].merged[0].astype(np.float32))
     finally:
         unregister_merge("max")
+
+
+# ---------------------------------------------------------------- the whole stack
+
+def stacked_trace(layers: int, h_b: int | None = 2, cell: str = "rnn", T: int = 4):
+    model = presets.random_model(cell, d=3, h_f=2, h_b=h_b, q=3, num_layers=layers, seed=layers)
+    return run(model, np.random.default_rng(layers).normal(size=(T, 3)), tokens=[f"w{i}" for i in range(T)])
+
+
+def rows_top_down(fig) -> list[tuple[str, np.ndarray]]:
+    """(row key, node values) of every row heatmap, from the top of the figure down."""
+    hms = sorted((t for t in fig.data if t.type == "heatmap"), key=lambda t: -float(np.mean(plotly_array(t.y))))
+    return [(t.name, node_values(t)) for t in hms]
+
+
+@pytest.mark.parametrize("layers", [2, 3])
+def test_the_stack_draws_every_layer_once_with_the_traces_numbers(layers):
+    tr = stacked_trace(layers)
+    fig = stack_figure(tr)
+    rows = rows_top_down(fig)
+    # x, then each layer's forward, backward and merged rows (layer l+1's input row is layer l's
+    # merged row, drawn once), then the output
+    assert [k for k, _ in rows] == ["x"] + ["fwd", "bwd", "merged"] * layers + ["y"]
+    for l, lt in enumerate(tr.layers):
+        (_, hf), (_, hb), (_, m) = rows[1 + 3 * l: 4 + 3 * l]
+        np.testing.assert_allclose(hf[:4], lt.fwd.h[0], rtol=1e-6)
+        np.testing.assert_allclose(hb[1:], lt.bwd.h[0], rtol=1e-6)
+        np.testing.assert_allclose(m, lt.merged[0], rtol=1e-6)
+        if l:  # what layer l reads is what layer l-1 merged
+            np.testing.assert_allclose(lt.fwd.x[0], tr.layers[l - 1].merged[0], rtol=1e-6)
+    labels = list(fig.layout.yaxis.ticktext)
+    assert labels[0] == "input x<sub>t</sub>" and labels[-1].startswith(f"L{layers} output")
+    assert f"L{layers} forward h<sub>t</sub><sup>(fwd)</sup>" in labels
+
+
+def test_the_stack_animates_layer_by_layer():
+    tr = stacked_trace(2)
+    fig = stack_figure(tr, step=0)
+    labels = [s.label for s in fig.layout.sliders[0].steps]
+    per_layer = ["→1", "→2", "→3", "→4", "←4", "←3", "←2", "←1", "merge"]
+    assert labels == [f"L1 {s}" for s in per_layer] + [f"L2 {s}" for s in per_layer]
+    assert len(fig.frames) == len(labels)
+    ys = {k: float(np.mean(plotly_array(t.y))) for k, t in ((t.name + str(i), t) for i, t in
+                                              enumerate(sorted((t for t in fig.data if t.type == "heatmap"),
+                                                               key=lambda t: -float(np.mean(plotly_array(t.y))))))}
+    y_l1_fwd, y_l2_fwd, y_l2_merged = ys["fwd1"], ys["fwd4"], ys["merged6"]
+
+    def veiled_rows(k: int) -> set[float]:
+        veil = fig.frames[k].data[0]
+        return {round(float(y), 2) for poly in polylines(veil) for _, y in poly}
+
+    def covers(k: int, y: float) -> bool:
+        return any(abs(v - (y - 0.4)) < 0.01 or abs(v - (y + 0.4)) < 0.01 for v in veiled_rows(k))
+
+    first_of_l2 = labels.index("L2 →1")
+    assert covers(0, y_l1_fwd) and covers(0, y_l2_fwd)                 # at the start nothing is computed
+    assert not covers(first_of_l2, y_l1_fwd)                           # layer 1 done before layer 2 starts
+    assert covers(first_of_l2, y_l2_fwd) and covers(first_of_l2, y_l2_merged)
+    assert fig.frames[-1].data[0].x in ([], None) or not veiled_rows(len(labels) - 1)
+    caption = fig.frames[first_of_l2].data[CAPTION_I].text[0]
+    assert caption.startswith("<b>Layer 2 of 2</b>") and num(tr.layers[1].fwd.h[0, 0, 0], 3) in caption
+    assert fig.frames[0].data[CAPTION_I].text[0].startswith("<b>Layer 1 of 2</b>")
+
+
+def test_a_unidirectional_stack_feeds_each_layer_its_forward_states():
+    tr = stacked_trace(2, h_b=None)
+    fig = stack_figure(tr)
+    assert [k for k, _ in rows_top_down(fig)] == ["x", "fwd", "fwd", "y"]
+    assert [s.label for s in fig.layout.sliders[0].steps][-2:] == ["L2 →4", "L2 merge"]
+    inputs = trace_named(fig, "x_t feeds both directions")
+    hms = sorted((t for t in fig.data if t.type == "heatmap"), key=lambda t: -float(np.mean(plotly_array(t.y))))
+    y1, y2 = float(np.mean(plotly_array(hms[1].y))), float(np.mean(plotly_array(hms[2].y)))
+    # an arrow leaves the bottom of layer 1's forward row for layer 2's forward row
+    assert any(abs(p[0][1] - (y1 - HALF_H)) < 1e-3 and p[-1][1] > y2 for p in polylines(inputs))
+
+
+def test_one_layer_of_a_stack_still_draws_alone():
+    tr = stacked_trace(2)
+    fig = arrows_figure(tr, layer=1)
+    assert [k for k, _ in rows_top_down(fig)] == ["x", "fwd", "bwd", "merged", "y"]
+    np.testing.assert_allclose(rows_top_down(fig)[0][1], tr.layers[0].merged[0], rtol=1e-6)

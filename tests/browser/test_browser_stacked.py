@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from browser_utils import assert_page_clean, goto, retry, wait_for_app
 from playwright.sync_api import expect
-from test_browser_diagram import CHART, click_button, expect_step, holds, open_diagram, step_slider
+from test_browser_diagram import (CHART, RECORD_FRAMES, click_button, expect_step, holds, open_diagram,
+                                  step_slider)
 from test_browser_step import edit_cell, open_tab, share_panel, states_table, type_number, upload
 
 from app import exports
@@ -18,6 +19,7 @@ CONTROLS = [
     ("views/step/editors.py", "Weights of layer", "test_add_a_layer_then_edit_and_write_out_layer_two"),
     ("views/step/results.py", "Layer", "test_add_a_layer_then_edit_and_write_out_layer_two"),
     ("views/diagram.py", "Layer", "test_the_diagram_draws_each_layer_and_steps_on_into_the_next"),
+    ("views/diagram.py", "Layer", "test_the_whole_stack_in_one_figure_plays_layer_by_layer"),
 ]
 
 
@@ -80,6 +82,47 @@ def test_the_diagram_draws_each_layer_and_steps_on_into_the_next(page, app_serve
     expect(layer.get_by_role("radio", name="layer 1 (reads x_t)")).to_be_checked()
     pick_radio(page, "Layer", "layer 2 (reads m_t of layer 1)")
     holds(page, page.locator(CHART).first, "input (layer 1 out)")
+    assert_page_clean(page)
+
+
+def expect_stack_step(page, k: int, label: str, caption: str) -> None:
+    """The page shows step k (1-based) of the whole stack: the slider, the expander's title, the chart."""
+    expect(step_slider(page)).to_have_attribute("aria-valuetext", f"{k}: {label}")
+    expect(page.locator("[data-testid=stExpander]").filter(has_text="The equation of step").locator("summary")
+           ).to_contain_text(f"The equation of step {k} ({label}) in full")
+    holds(page, page.locator(f"{CHART} .textpoint").first, caption)
+    expect(page.locator(f"{CHART} .slider-container").first).to_contain_text(f"step {label}")
+
+
+def test_the_whole_stack_in_one_figure_plays_layer_by_layer(page, app_server):
+    ws = seed_ws().resized(layers=2, tie=False)
+    tr = run(ws.model(), ws.embeddings)
+    open_diagram(page, app_server, "/diagram?s=" + ws.to_url_state())
+    pick_radio(page, "Layer", "all layers (the whole stack)")
+    chart = page.locator(CHART).first
+    for row in ("input x", "L1 forward", "L1 merged", "L2 forward", "L2 backward", "L2 merged", "L2 output"):
+        holds(page, chart, row)
+    expect_stack_step(page, 7, "L1 merge", "Layer 1 of 2 · Step 7 of 7")  # layer 1's last step, now in the stack
+    click_button(page, "Step ▶", lambda: expect(step_slider(page)).to_have_attribute("aria-valuetext", "8: L2 →1"))
+    holds(page, chart, "Layer 2 of 2")
+    step_slider(page).focus()
+    page.keyboard.press("End")
+    expect_stack_step(page, 14, "L2 merge", "Layer 2 of 2 · Step 7 of 7")  # the caption counts within the layer
+    holds(page, chart, "Layer 2 of 2")
+    page.evaluate(RECORD_FRAMES)
+    page.locator(f"{CHART} .updatemenu-button", has_text="From the start").first.click()
+    page.wait_for_function("() => window.__animated === true", timeout=60_000)
+    assert page.evaluate("() => window.__frames") == [str(k) for k in range(14)]  # layer 1's 7, then layer 2's
+    # the page's own stepper walks the same 14 steps: back from the end into layer 1's merge
+    for k, label in ((13, "L2 ←1"), (12, "L2 ←2")):
+        click_button(page, "◀ Step", lambda: expect(step_slider(page)).to_have_attribute("aria-valuetext", f"{k}: {label}"))
+    expect(page.locator("[data-testid=stExpander]").filter(has_text="The equation of step")).to_contain_text(
+        num(tr.layers[1].bwd.h[0, 1, 0], 3))
+    layer = page.locator("[data-testid=stRadio]").filter(has=page.get_by_text("Layer", exact=True))
+    expect(layer.get_by_role("radio", name="all layers (the whole stack)")).to_be_checked()
+    expect(page.get_by_role("heading", name="The merged vectors of layer 2, the top of the stack")).to_be_visible()
+    pick_radio(page, "Layer", "layer 2 (reads m_t of layer 1)")  # the same step, in layer 2's own numbering
+    expect_step(page, 5, "←2", 7)
     assert_page_clean(page)
 
 

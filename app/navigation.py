@@ -24,6 +24,8 @@ class PageSpec:
 PAGE_TABLE: list[PageSpec] = [
     PageSpec("views/home.py", "Home", ":material/home:",
              "What a bidirectional RNN is, in one screen.", default=True),
+    PageSpec("views/lesson.py", "Guided lesson", ":material/school:",
+             "Ten short steps from “I love AI” to the final state: predict each answer, then see the real computation."),
     PageSpec("views/step_by_step.py", "Step by step", ":material/stairs:",
              "Every multiply-add and tanh of both directions, with the real numbers."),
     PageSpec("views/diagram.py", "Arrows diagram", ":material/swap_horiz:",

@@ -116,6 +116,17 @@ INSPECT_DIR = Key("inspect_dir", "radio: the tagger's direction")
 INSPECT_UNITS = Key("inspect_units", "multiselect: the tagger's units written out")
 INSPECT_HEATMAP = Key("inspect_heatmap_", "chart per direction: the tagger's states")
 
+# Guided lesson
+LESSON_STEP = Key("lesson_step", "the lesson step shown (0-based; ?step= in the address, 1-based)")
+LESSON_ANSWERS = Key("lesson_answers", "{step index: the answer the person checked} (?a= in the address)")
+LESSON_LINK_READ = Key("lesson_link_read", "the address's ?step= and ?a= have been read in this session")
+LESSON_PROBLEM = Key("lesson_problem", "(step index, why the last Check read no answer), shown once")
+LESSON_CHOICE = Key("lesson_choice_", "radio per step: the answer picked")
+LESSON_NUMBER = Key("lesson_number_", "text box per step: the number typed")
+LESSON_CHECK = Key("lesson_check", "button: check the answer and reveal the computation")
+LESSON_PREV = Key("lesson_prev", "button: the previous step")
+LESSON_NEXT = Key("lesson_next", "button: the next step")
+
 # Arrows diagram widgets
 DIAGRAM_ORDER = Key("diagram_order", "radio: animation order")
 DIAGRAM_FOCUS = Key("diagram_focus", "selectbox: the token whose inputs are shown (kept when options change)")

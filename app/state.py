@@ -116,6 +116,12 @@ INSPECT_DIR = Key("inspect_dir", "radio: the tagger's direction")
 INSPECT_UNITS = Key("inspect_units", "multiselect: the tagger's units written out")
 INSPECT_HEATMAP = Key("inspect_heatmap_", "chart per direction: the tagger's states")
 
+# Presenter mode (app/views/presenter.py, on every page)
+PRESENTING = Key("presenting", "presenter mode is on (?present=1 in the address)")
+PRESENT_LINK_READ = Key("present_link_read", "the address's ?present= has been read in this session")
+PRESENT_SWITCH = Key("present_switch", "toggle in the sidebar: turn presenter mode on")
+PRESENT_LEAVE = Key("present_leave", "button: leave presenter mode (the sidebar is hidden while it is on)")
+
 # Guided lesson
 LESSON_STEP = Key("lesson_step", "the lesson step shown (0-based; ?step= in the address, 1-based)")
 LESSON_ANSWERS = Key("lesson_answers", "{step index: the answer the person checked} (?a= in the address)")

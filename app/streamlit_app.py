@@ -33,10 +33,13 @@ PAGES = [
 ]
 
 from app.state import RERUN_MS, enter_page, show_link_problem  # noqa: E402
+from app.views.presenter import presenter_controls, presenting  # noqa: E402
 
-current = st.navigation(PAGES)
+# presenter mode hides the sidebar, so its page links move to a bar on top
+current = st.navigation(PAGES, position="top" if presenting() else "sidebar")
 enter_page(current.url_path)
 show_link_problem()
+presenter_controls()
 current.run()
 # Server-side time of this rerun, for bench/bench_step_page.py (AppTest reads the session value, a
 # real server prints it to its log when BIRNN_LOG_RERUN_MS is set).

@@ -16,6 +16,7 @@ from app.tables import states_html
 from app.views.step.controls import controls
 from app.views.step.editors import editors
 from app.views.step.own_model import own_model_panel
+from app.views.presenter import presenting
 from app.views.step.results import current_step, seed_check, share_and_export, step_view
 
 st.title("Step by step")
@@ -33,8 +34,11 @@ if handed is not None:
         st.stop()
 gen = generation()
 mark_drawn(gen)
-controls(get_workspace(), gen)
-own_model_panel()
+if presenting():  # a projector shows the states and the written-out step; the editors stay off
+    st.caption("Presenter mode: the editors are hidden (Leave presenter mode above to edit).")
+else:
+    controls(get_workspace(), gen)
+    own_model_panel()
 
 
 @st.fragment
@@ -49,7 +53,7 @@ def body() -> None:
         st.rerun()
     t0 = time.perf_counter()
     ws = get_workspace()
-    new_ws, errors = editors(ws, generation())
+    new_ws, errors = (ws, []) if presenting() else editors(ws, generation())
     if differs(new_ws, ws):
         set_workspace(new_ws)
         ws = new_ws
@@ -67,7 +71,8 @@ def body() -> None:
     st.subheader("One step, written out")
     step_view(trace, trace.tokens)
     seed_check(trace)
-    share_and_export(ws, trace)
+    if not presenting():
+        share_and_export(ws, trace)
     log_rerun_ms("step_by_step.body", t0)
 
 

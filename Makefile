@@ -1,8 +1,9 @@
 # BiRNN Explainer: one-command setup, run, test and benchmarks.
 #
 #   make run    set up .venv (runtime deps + birnn_core) and serve the app on http://localhost:8501
-#   make test   set up .venv (dev deps + packages + Debian chromium), run ruff, mypy and the whole test suite
+#   make test   set up .venv (dev deps + packages + Debian chromium and nginx), run ruff, mypy and the whole test suite
 #   make bench  set up .venv (dev deps) and run every benchmark script in bench/
+#   make classroom  serve a class: one worker per CPU core behind nginx (installed if missing)
 #
 # Stamp files in .venv/ record what is installed, so a repeated run installs nothing unless
 # requirements*.txt or pyproject.toml changed. `make clean-venv` removes the environment.
@@ -24,7 +25,7 @@ DEV_STAMP := $(VENV)/.stamp-dev
 # apt-get as root, through sudo otherwise (a fresh Debian machine may lack python3-venv or chromium).
 APT = $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help run test bench venv install install-dev browser clean clean-venv
+.PHONY: help run classroom test bench venv install install-dev browser nginx clean clean-venv
 
 help:
 	@sed -n '3,5p' Makefile
@@ -62,13 +63,24 @@ browser:
 	  $(APT) update && $(APT) install -y chromium; \
 	fi
 
+# Debian's nginx for the classroom server (the reverse proxy in front of the workers).
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  echo "make: nginx missing; installing Debian's nginx"; \
+	  $(APT) update && $(APT) install -y nginx; \
+	fi
+
 # --- targets ---------------------------------------------------------------------------------
 
 run: $(RUNTIME_STAMP)
 	$(BIN)/python -m streamlit run app/streamlit_app.py \
 	  --server.headless=true --server.port=$(PORT) --browser.gatherUsageStats=false
 
-test: $(DEV_STAMP) browser
+# A class of 30: one worker per CPU core behind nginx with sticky sessions (classroom/run.py)
+classroom: $(RUNTIME_STAMP) nginx
+	$(BIN)/python classroom/run.py --port $(PORT)
+
+test: $(DEV_STAMP) browser nginx
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
 	BIRNN_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q

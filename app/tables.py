@@ -36,12 +36,29 @@ def cell_text(v: float) -> str:
     return repr(float(v))
 
 
+def _missing(raw) -> bool:
+    """An empty cell as an editor hands it back: None, NaN or pandas' NA."""
+    return raw is None or raw is pd.NA or (isinstance(raw, float) and math.isnan(raw))
+
+
+def _parse_cells(cells: np.ndarray, where) -> np.ndarray:
+    """The floats of an object array of typed cells (r, c); CellError names the first bad cell by
+    ``where(i, j)``, which is built only then (a table of 60 x 16 cells is parsed on every rerun)."""
+    values = np.empty(cells.shape)
+    for (i, j), raw in np.ndenumerate(cells):
+        try:
+            values[i, j] = parse_number(raw, "")
+        except CellError:
+            parse_number(raw, where(i, j))  # raises again, naming the cell
+    return values
+
+
 def parse_number(raw, where: str) -> float:
     """The float a person typed in a cell, or CellError saying what to type instead.
 
     The editors hold text, not browser number fields: a number field drops what it does not
     accept (1e309 became 1309, 1,5 became 15) and the server never saw what was typed."""
-    text = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw).strip()
+    text = "" if _missing(raw) else str(raw).strip()
     text = text.replace("\u2212", "-")
     if not text:
         raise CellError(f"{where} is empty: type a finite number. The results still use the last valid values.")
@@ -86,14 +103,15 @@ def blocks_frame(blocks: list[tuple[str, np.ndarray, str]], rows: list[str]) -> 
 def parse_blocks(df: pd.DataFrame, blocks: list[tuple[str, tuple]]) -> list[np.ndarray]:
     """Split an edited [W | U | b] frame back into its matrices; CellError names matrix[row][col]."""
     out, start = [], 0
+    cells, rows = df.to_numpy(dtype=object), list(df.index)
     for name, shape in blocks:
         width = 1 if len(shape) == 1 else shape[1]
-        part = np.empty((len(df), width))
-        for i in range(len(df)):
-            for j in range(width):
-                where = f"{name}[{i + 1}]" if len(shape) == 1 else f"{name}[{i + 1}][{j + 1}]"
-                part[i, j] = parse_number(df.iat[i, start + j], f"{where} (row {df.index[i]})")
-        out.append(part.reshape(shape))
+
+        def where(i: int, j: int, name=name, shape=shape) -> str:
+            at = f"{name}[{i + 1}]" if len(shape) == 1 else f"{name}[{i + 1}][{j + 1}]"
+            return f"{at} (row {rows[i]})"
+
+        out.append(_parse_cells(cells[:, start:start + width], where).reshape(shape))
         start += width
     return out
 
@@ -104,11 +122,8 @@ class CellError(ValueError):
 
 def parse_matrix(df: pd.DataFrame, name: str) -> np.ndarray:
     """The numbers of an edited frame; raises CellError naming the first bad cell (1-based)."""
-    values = np.empty(df.shape)
-    for i in range(df.shape[0]):
-        for j in range(df.shape[1]):
-            values[i, j] = parse_number(df.iat[i, j], f"{name} row {df.index[i]}, column {df.columns[j]}")
-    return values
+    rows, cols = list(df.index), list(df.columns)
+    return _parse_cells(df.to_numpy(dtype=object), lambda i, j: f"{name} row {rows[i]}, column {cols[j]}")
 
 
 def parse_embeddings(df: pd.DataFrame, max_tokens: int, token_problem) -> tuple[list[str], np.ndarray]:
@@ -122,13 +137,14 @@ def parse_embeddings(df: pd.DataFrame, max_tokens: int, token_problem) -> tuple[
                         f"{len(df) - max_tokens} row(s). The results still use the last valid values.")
     tokens = []
     for i, tok in enumerate(df["token"].tolist()):
-        tok = "" if tok is None or (isinstance(tok, float) and np.isnan(tok)) else str(tok).strip()
+        tok = "" if _missing(tok) else str(tok).strip()
         problem = token_problem(tok, i + 1)
         if problem:
             raise CellError(problem + " (Or delete the row.) The results still use the last valid values.")
         tokens.append(tok)
-    X = parse_matrix(df.drop(columns=["token"]).reset_index(drop=True).rename(index=lambda i: i + 1),
-                     "Embeddings")
+    cols = [c for c in df.columns if c != "token"]
+    cells = df.to_numpy(dtype=object)[:, [df.columns.get_loc(c) for c in cols]]
+    X = _parse_cells(cells, lambda i, j: f"Embeddings row {i + 1}, column {cols[j]}")
     return tokens, X
 
 

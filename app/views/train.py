@@ -5,7 +5,7 @@ redraw of the placeholders, at most MAX_FPS times a second. Any click, Pause, or
 Streamlit stop the run at its next redraw. Streamlit starts the next run on a new thread at once
 (runner.fastReruns), so the old loop may still be inside an update while the new run's callbacks set
 what the click asked for: Playground.update holds a lock, and only callbacks ever start playing
-(the loop itself only ever stops it). The
+(the loop itself only ever stops it), and drawing takes the same lock. The
 arithmetic is the playground package's (core BPTT + Adam in NumPy); app.training holds the pair of
 runs and the page's words, app.figures.training the charts.
 """
@@ -60,7 +60,14 @@ def reset() -> None:
 
 
 def draw(pg: Playground, slots: dict) -> None:
-    """Everything that shows the networks, into the page's placeholders."""
+    """Everything that shows the networks, into the page's placeholders. It holds the update's lock:
+    a new run must not draw networks that the old run's loop is halfway through updating (the
+    status line of one step beside the predictions of the next)."""
+    with pg.lock:
+        _draw(pg, slots)
+
+
+def _draw(pg: Playground, slots: dict) -> None:
     t0 = time.perf_counter()
     slots["status"].markdown(f"**{status_text(pg)}**")
     slots["curves"].vega_lite_chart(curves_table(pg.runs), curves_spec(pg.task.left_context_bound(T)), theme=None)

@@ -160,20 +160,21 @@ def _colour(v: float, vmax: float) -> str:
     return f"rgb({r},{g},{b})"
 
 
-def states_columns(trace: ModelTrace) -> list[tuple[str, str, np.ndarray]]:
-    """(group, column label, (T,) values) for forward, backward and merged of every layer (groups named
-    "layer 2 · h fwd →" when there are several), then the output."""
+def states_columns(trace: ModelTrace, batch: int | slice = 0) -> list[tuple[str, str, np.ndarray]]:
+    """(group, column label, values) for forward, backward and merged of every layer (groups named
+    "layer 2 · h fwd →" when there are several), then the output. Values are (T,) for one sequence
+    ``batch``, (B, T) for batch=slice(None)."""
     cols = []
     for l, layer in enumerate(trace.layers):
         pre = f"layer {l + 1} · " if len(trace.layers) > 1 else ""
         for d in layer.directions:
             group = pre + ("h fwd →" if d.name == "forward" else "h bwd ←")
-            cols += [(group, f"{j + 1}", d.h[0, :, j]) for j in range(d.hidden_size)]
+            cols += [(group, f"{j + 1}", d.h[batch, :, j]) for j in range(d.hidden_size)]
         if layer.merged is not None and layer.bwd is not None:
-            cols += [(f"{pre}merged ({layer.merge})", f"{j + 1}", layer.merged[0, :, j])
+            cols += [(f"{pre}merged ({layer.merge})", f"{j + 1}", layer.merged[batch, :, j])
                      for j in range(layer.merged.shape[-1])]
     if trace.probs is not None:
-        cols += [("output y", f"{k + 1}", trace.probs[0, :, k]) for k in range(trace.probs.shape[-1])]
+        cols += [("output y", f"{k + 1}", trace.probs[batch, :, k]) for k in range(trace.probs.shape[-1])]
     return cols
 
 

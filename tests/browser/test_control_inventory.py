@@ -47,7 +47,7 @@ def _label(call: ast.Call, constants: dict) -> list[str]:
         return [f"key={key.value}"]
     if isinstance(key, ast.JoinedStr) and isinstance(key.values[0], ast.Constant):
         return [f"key={key.values[0].value}"]
-    return [f"{call.func.attr}({ast.unparse(arg)})"]  # a computed label: the expression itself
+    return [f"{ast.unparse(call.func).rsplit('.', 1)[-1]}({ast.unparse(arg)})"]  # a computed label: the expression itself
 
 
 def _declared_key(node) -> str | None:
@@ -59,6 +59,14 @@ def _declared_key(node) -> str | None:
     return key if isinstance(key, state.Key) else None
 
 
+def _components(tree: ast.Module) -> set[str]:
+    """Names bound to a custom component's mounting command (``name = st.components.v2.component(...)``):
+    each call of one is a control too."""
+    return {t.id for node in tree.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "component"
+            for t in node.targets if isinstance(t, ast.Name)}
+
+
 def scanned_controls() -> set[tuple[str, str]]:
     found = set()
     for path in sorted(VIEWS.rglob("*.py")):
@@ -67,9 +75,11 @@ def scanned_controls() -> set[tuple[str, str]]:
                      for t in node.targets if isinstance(t, ast.Name)
                      and isinstance(node.value, (ast.List, ast.Tuple))
                      and all(isinstance(e, ast.Constant) for e in node.value.elts)}
+        components = _components(tree)
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in WIDGETS):
+            if isinstance(node, ast.Call) and (
+                    (isinstance(node.func, ast.Attribute) and node.func.attr in WIDGETS)
+                    or (isinstance(node.func, ast.Name) and node.func.id in components)):
                 for label in _label(node, constants):
                     found.add((path.relative_to(VIEWS.parent).as_posix(), label))
     return found

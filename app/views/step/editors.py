@@ -14,6 +14,7 @@ from app.state import (DIRECTION_EDITOR, EDIT_LAYER, EDIT_TAB, EMBEDDINGS_EDITOR
                        NUDGE_VALUE, SENTENCE, SENTENCE_MSG, TAB_GEN, get_workspace, restart_workspace,
                        set_workspace)
 from app.tables import CellError, parse_blocks, parse_embeddings
+from app.views.step.scrub import scrub
 from app.workspace import MAX_TOKENS, Workspace, token_problem
 
 TABS = ["Tokens & embeddings", "Forward weights", "Backward weights", "Output layer", "Nudge one number"]
@@ -132,3 +133,4 @@ def nudge(ws: Workspace, gen: str) -> None:
     st.number_input(symbol, value=value_at(ws, path, index), step=0.05, format="%.4f", key=key,
                     on_change=_apply_nudge, args=(path, index, key),
                     help="Type a value or use the arrow keys; every value below follows at once.")
+    scrub(ws, gen, label, path, index, symbol)

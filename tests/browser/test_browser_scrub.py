@@ -1,0 +1,147 @@
+"""The scrub on Step by step, in Chromium: press on the slider under the chosen number, drag, and every
+cell of the states table shows NumPy's value for that frame while the pointer is still down; releasing
+keeps the value (the page recomputes it for real); the arrow keys step it by one frame."""
+from __future__ import annotations
+
+import pytest
+from browser_utils import assert_page_clean, goto, retry, wait_for_app
+from playwright.sync_api import expect
+from test_browser_step import open_tab, states_table
+
+from app.editing import nudge_targets, with_value
+from app.scrub import FRAMES, value_for
+from app.tables import states_columns
+from app.workspace import Workspace
+from birnn_core import num, presets, run
+
+pytestmark = pytest.mark.browser
+
+VE = "views/step/scrub.py"
+CONTROLS = [
+    (VE, "key=scrub_", "test_dragging_shows_numpys_states_and_release_keeps_the_value"),  # and the keyboard test
+]
+TAB = "Nudge one number"
+
+
+def _seed() -> Workspace:
+    return Workspace.from_example(presets.seed_example())
+
+
+def printed(ws: Workspace) -> list[list[str]]:
+    """The states table's cells as the page prints them, row by row."""
+    cols = states_columns(run(ws.model(), ws.embeddings, check=False))
+    return [[num(float(v[t])) for _, _, v in cols] for t in range(len(ws.tokens))]
+
+
+def shown(page) -> list[list[str]]:
+    return page.evaluate("""() => [...document.querySelectorAll('[data-testid=stHtml] .states tbody tr')]
+        .map(r => [...r.querySelectorAll('td')].map(td => td.textContent))""")
+
+
+def pick_number(page, label: str) -> None:
+    """Choose ``label`` in "Number to change" by typing it (the list shows only its first options)."""
+    box = page.locator("[data-testid=stSelectbox]").filter(has_text="Number to change").first
+    choice = page.get_by_role("option", name=label, exact=True)
+
+    def pick():
+        box.locator("input").click()
+        box.locator("input").fill(label)
+        choice.click(timeout=5_000)
+
+    retry(pick, lambda: expect(box.locator(f"input[value='{label}']")).to_have_count(1, timeout=5_000), page=page)
+    wait_for_app(page)
+
+
+def scrubber(page, ident_start: str):
+    """The scrub of the number whose label starts ``ident_start``, once its frames have arrived."""
+    box = page.locator(".scrub")
+    expect(box).to_have_attribute("data-id", _starts(ident_start), timeout=30_000)
+    return box
+
+
+def _starts(text: str):
+    import re
+    return re.compile("^" + re.escape(text))
+
+
+def press_and_drag(page, box, fraction: float) -> int:
+    """Press on the slider's knob (the middle), drag to ``fraction`` of its width and keep the button
+    down; returns the frame the scrub then shows."""
+    bb = box.locator(".range").bounding_box()
+    y = bb["y"] + bb["height"] / 2
+    page.mouse.move(bb["x"] + bb["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(bb["x"] + bb["width"] * fraction, y, steps=8)
+    expect(box).not_to_have_attribute("data-frame", str(FRAMES // 2))
+    return int(box.get_attribute("data-frame"))
+
+
+CASES = {
+    # name: (workspace, number label in the nudge box, fraction of the slider to drag to)
+    "seed x_2": (_seed(), "x_2[1]  (love)", 0.8),
+    "untied backward U": (_seed().resized(tie=False), "U_b[2][1]", 0.15),
+    "uni GRU b": (_seed().resized(bidirectional=False, cell="gru"), "b_f[z2]", 0.7),
+    "LSTM two layers, layer 2 W": (_seed().resized(tie=False, cell="lstm", layers=2, h_b=3), "layer 2 W_f[f1][4]", 0.3),
+    "output layer": (_seed(), "W_o[2][3]", 0.95),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_dragging_shows_numpys_states_and_release_keeps_the_value(page, app_server, case):
+    ws, label, fraction = CASES[case]
+    path, index, symbol = nudge_targets(ws)[label]
+    goto(page, app_server, f"/step_by_step?s={ws.to_url_state()}")
+    open_tab(page, TAB, table=False)
+    pick_number(page, label)
+    box = scrubber(page, label + "=")
+    expect(box.locator(".symbol")).to_have_text(symbol)
+    assert shown(page) == printed(ws)
+    k = press_and_drag(page, box, fraction)
+    value = value_for(ws, path, index, k)
+    moved = with_value(ws, path, index, value)
+    assert shown(page) == printed(moved), "the frame on screen is NumPy's run with that value"
+    expect(box.locator(".value")).to_have_text(num(value, 4))
+    changed = states_table(page).locator("td.changed")
+    assert changed.count() > 0
+    page.mouse.up()
+    wait_for_app(page)
+    expect(scrubber(page, f"{label}={value!r}").locator(".value")).to_have_text(num(value, 4))
+    expect(page.get_by_label(symbol, exact=True)).to_have_value(f"{value:.4f}")
+    assert shown(page) == printed(moved)
+    assert_page_clean(page)
+
+
+def test_arrow_keys_step_the_number_by_one_frame(page, app_server):
+    ws = _seed()
+    label = "x_1[1]  (I)"
+    path, index, _ = nudge_targets(ws)[label]
+    goto(page, app_server, "/step_by_step")
+    open_tab(page, TAB, table=False)
+    pick_number(page, label)
+    box = scrubber(page, label + "=")
+    step = value_for(ws, path, index, FRAMES // 2 + 1)
+    after = with_value(ws, path, index, step)
+
+    def press():
+        box.locator(".range").focus()
+        page.keyboard.press("ArrowRight")
+        wait_for_app(page)
+
+    retry(press, lambda: expect(box).to_have_attribute("data-id", f"{label}={step!r}", timeout=10_000), page=page)
+    assert shown(page) == printed(after)
+    assert_page_clean(page)
+
+
+def test_markup_in_a_token_is_text_in_the_scrub(page, app_server):
+    ws = _seed()
+    ws = ws.copy(tokens=["<b>x</b>", "**y**", "<img src=x onerror=window.__pwned=1>"])
+    label = "x_2[1]  (**y**)"
+    goto(page, app_server, f"/step_by_step?s={ws.to_url_state()}")
+    open_tab(page, TAB, table=False)
+    pick_number(page, label)
+    box = scrubber(page, label + "=")
+    press_and_drag(page, box, 0.2)
+    page.mouse.up()
+    wait_for_app(page)
+    expect(states_table(page).locator("th.tok").nth(0)).to_have_text("<b>x</b>")
+    assert_page_clean(page)

@@ -14,7 +14,7 @@ import numpy as np
 from birnn_core import num
 from birnn_core.scan import Number, scan, scan_values
 
-from app.editing import value_at
+from app.editing import nudge_targets, value_at
 from app.tables import states_columns
 from app.workspace import Workspace
 
@@ -22,6 +22,7 @@ FRAMES = 201          # values in one scrub: the middle one is the current value
 HALF_WIDTH = 1.0      # the drag covers value - 1 ... value + 1, in steps of 0.01
 DIGITS = 3            # the states table's precision (app.tables.states_html)
 VALUE_DIGITS = 4      # the dragged number's own precision (the nudge box's format)
+PRECOMPUTE_CELLS = 600_000  # frames x cells of a whole matrix computed at once (else only the chosen number's)
 # Integer codes for non-finite cells, one set per encoding (the largest magnitudes the type holds).
 SENTINELS = {"int16": (-32768, 32767, -32767), "int32": (-2**31, 2**31 - 1, -(2**31 - 1))}  # nan, inf, -inf
 
@@ -100,10 +101,66 @@ def encoded(cells: np.ndarray, digits: int = DIGITS) -> tuple[str, object]:
     return "text", [[[num(float(x), digits) for x in row] for row in frame] for frame in cells]
 
 
-def payload(frames: Frames, symbol: str, ident: str) -> dict:
-    """What the browser needs to draw any frame: JSON only (no user text is rendered as HTML there)."""
-    K, T, C = frames.cells.shape
+def matrix_entries(ws: Workspace, path: str) -> list[tuple[str, tuple, str]]:
+    """Every number of the array ``path`` as (nudge label, index, symbol), in row-major order."""
+    return [(label, index, symbol) for label, (p, index, symbol) in nudge_targets(ws).items() if p == path]
+
+
+def matrix_view(ws: Workspace, path: str) -> dict:
+    """The array holding a number, as the scrub draws it: its name, row and column labels, and one
+    entry per number (label, symbol, grid position, value as the nudge box prints it). Plain text only."""
+    entries = matrix_entries(ws, path)
+    index_2d = [(i[0], i[1] if len(i) > 1 else 0) for _, i, _ in entries]
+    n_rows, n_cols = max(r for r, _ in index_2d) + 1, max(c for _, c in index_2d) + 1
+    first = entries[0][2]
+    name = "x (embeddings)" if path == "embeddings" else first.split("[")[0]
+    if path == "embeddings":
+        rows = [f"x_{t + 1} {tok}" for t, tok in enumerate(ws.tokens)]
+    else:
+        rows = [_brackets(symbol)[0] for (_, i, symbol) in entries if (len(i) == 1 or i[1] == 0)]
+    cols = [str(j + 1) for j in range(n_cols)] if n_cols > 1 or path == "embeddings" else [""]
+    return {"name": name, "rows": rows[:n_rows], "cols": cols,
+            "entries": [{"label": label, "symbol": symbol, "r": r, "c": c,
+                         "text": num(value_at(ws, path, index), VALUE_DIGITS)}
+                        for (label, index, symbol), (r, c) in zip(entries, index_2d)]}
+
+
+def _brackets(symbol: str) -> list[str]:
+    """"W_f[i1][2]" -> ["i1", "2"]."""
+    return [part.split("]")[0] for part in symbol.split("[")[1:]]
+
+
+def frames_payload(frames: Frames) -> dict:
+    """One number's frames for the browser: the values as the nudge box prints them, the encoded
+    cells and each frame's colour scale."""
     encoding, data = encoded(frames.cells)
-    return {"id": ident, "symbol": symbol, "values": [num(float(v), VALUE_DIGITS) for v in frames.values],
-            "centre": frames.centre, "T": T, "C": C, "digits": DIGITS, "encoding": encoding, "frames": data,
-            "sentinels": SENTINELS.get(encoding), "vmax": [float(x) if np.isfinite(x) else -1.0 for x in frames.vmax]}
+    return {"values": [num(float(v), VALUE_DIGITS) for v in frames.values], "encoding": encoding,
+            "cells": data, "sentinels": SENTINELS.get(encoding),
+            "vmax": [float(x) if np.isfinite(x) else -1.0 for x in frames.vmax]}
+
+
+def ident(label: str, value: float) -> str:
+    """Names one scrub: the number and the value its frames are centred on."""
+    return f"{label}={float(value)!r}"
+
+
+def payload(ws: Workspace, label: str, budget: int = PRECOMPUTE_CELLS) -> dict:
+    """Everything the scrub needs for the number ``label`` of the nudge box and its matrix: the chosen
+    number's frames, and every other entry's too while their cells stay within ``budget`` (so pressing
+    on any of them scrubs at once); JSON only, every string drawn as text."""
+    targets = nudge_targets(ws)
+    path, index, symbol = targets[label]
+    chosen = scrub_frames(ws, path, index)
+    K, T, C = chosen.cells.shape
+    matrix = matrix_view(ws, path)
+    others = [e["label"] for e in matrix["entries"] if e["label"] != label]
+    if (len(others) + 1) * chosen.cells.size > budget:
+        others = []
+    frames = {label: frames_payload(chosen)}
+    for other in others:
+        o_path, o_index, _ = targets[other]
+        frames[other] = frames_payload(scrub_frames(ws, o_path, o_index))
+    for e in matrix["entries"]:
+        e["id"] = ident(e["label"], value_at(ws, path, targets[e["label"]][1]))
+    return {"id": ident(label, chosen.values[chosen.centre]), "active": label, "symbol": symbol,
+            "matrix": matrix, "frames": frames, "centre": chosen.centre, "T": T, "C": C, "digits": DIGITS}

@@ -9,7 +9,7 @@ import pytest
 from birnn_core import num, presets, run
 
 from app.editing import nudge_targets, value_at as ws_value, with_value
-from app.scrub import (DIGITS, SENTINELS, display_integers, encoded, number_of, payload, scrub_frames,
+from app.scrub import (DIGITS, SENTINELS, display_integers, encoded, ident, matrix_view, number_of, payload, scrub_frames,
                        value_for)
 from app.tables import states_columns
 from app.workspace import Workspace
@@ -36,9 +36,10 @@ def _printed(ws: Workspace) -> list[list[str]]:
     return [[num(float(v[t]), DIGITS) for _, _, v in cols] for t in range(len(ws.tokens))]
 
 
-def _decoded(p: dict) -> np.ndarray:
-    dtype = {"int16": "<i2", "int32": "<i4"}[p["encoding"]]
-    return np.frombuffer(base64.b64decode(p["frames"]), dtype=dtype).reshape(len(p["values"]), p["T"], p["C"])
+def _decoded(p: dict, label: str) -> np.ndarray:
+    f = p["frames"][label]
+    dtype = {"int16": "<i2", "int32": "<i4"}[f["encoding"]]
+    return np.frombuffer(base64.b64decode(f["cells"]), dtype=dtype).reshape(len(f["values"]), p["T"], p["C"])
 
 
 def _as_text(n: int, digits: int = DIGITS) -> str:
@@ -56,8 +57,9 @@ def test_each_frame_prints_what_the_page_prints_after_typing_that_value(name, ws
     for label in [labels[0], labels[-1], *rng.choice(labels, 6)]:
         path, index, symbol = targets[label]
         frames = scrub_frames(ws, path, index)
-        p = json.loads(json.dumps(payload(frames, symbol, label), allow_nan=False))
-        ints = _decoded(p)
+        p = json.loads(json.dumps(payload(ws, label), allow_nan=False))
+        ints = _decoded(p, label)
+        assert p["frames"][label]["values"] == [num(float(v), 4) for v in frames.values]
         assert frames.values[frames.centre] == ws_value(ws, path, index)
         for k in (0, 37, frames.centre, len(frames.values) - 1):
             value = value_for(ws, path, index, k)
@@ -102,3 +104,26 @@ def test_a_frame_outside_the_scrub_is_no_value():
     for frame in (-1, 201, "3", 2.0, None, True):
         assert value_for(ws, "head_b", (0,), frame) is None
     assert value_for(ws, "head_b", (0,), 200) == pytest.approx(float(ws.head_b[0]) + 1.0)
+
+
+def test_the_matrix_of_a_number_lists_every_entry_in_its_place():
+    ws = _seed().resized(tie=False, cell="gru")
+    view = matrix_view(ws, "fwd.W")
+    assert view["name"] == "W_f"
+    assert view["rows"] == ["r1", "r2", "z1", "z2", "n1", "n2"] and view["cols"] == ["1", "2", "3"]
+    assert len(view["entries"]) == 18
+    e = next(e for e in view["entries"] if e["label"] == "W_f[z2][3]")
+    assert (e["r"], e["c"], e["text"]) == (3, 2, num(float(ws.fwd.W[3, 2]), 4))
+    b = matrix_view(ws, "bwd.b")
+    assert b["cols"] == [""] and [e["r"] for e in b["entries"]] == list(range(6))
+    x = matrix_view(ws.copy(tokens=["<b>a</b>", "b", "c"]), "embeddings")
+    assert x["rows"][0] == "x_1 <b>a</b>" and x["cols"] == ["1", "2", "3"]
+
+
+def test_a_small_matrix_sends_every_entrys_frames_a_large_one_only_the_chosen():
+    ws = _seed()
+    p = payload(ws, "W_f[1][1]")
+    assert set(p["frames"]) == {e["label"] for e in p["matrix"]["entries"]}
+    assert payload(ws, "W_f[1][1]", budget=1)["frames"].keys() == {"W_f[1][1]"}
+    assert p["id"] == ident("W_f[1][1]", float(ws.fwd.W[0, 0]))
+    assert {e["id"] for e in p["matrix"]["entries"]} >= {ident("W_f[2][3]", float(ws.fwd.W[1, 2]))}

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.browser
 
 VE = "views/step/scrub.py"
 CONTROLS = [
-    (VE, "key=scrub_", "test_dragging_shows_numpys_states_and_release_keeps_the_value"),  # and the keyboard test
+    (VE, "key=scrub_", "test_dragging_shows_numpys_states_and_release_keeps_the_value"),
+    # and test_press_on_a_matrix_entry_and_drag, test_arrow_keys_step_the_number_by_one_frame
 ]
 TAB = "Nudge one number"
 
@@ -67,6 +68,7 @@ def _starts(text: str):
 def press_and_drag(page, box, fraction: float) -> int:
     """Press on the slider's knob (the middle), drag to ``fraction`` of its width and keep the button
     down; returns the frame the scrub then shows."""
+    box.locator(".range").scroll_into_view_if_needed()
     bb = box.locator(".range").bounding_box()
     y = bb["y"] + bb["height"] / 2
     page.mouse.move(bb["x"] + bb["width"] / 2, y)
@@ -106,6 +108,58 @@ def test_dragging_shows_numpys_states_and_release_keeps_the_value(page, app_serv
     page.mouse.up()
     wait_for_app(page)
     expect(scrubber(page, f"{label}={value!r}").locator(".value")).to_have_text(num(value, 4))
+    expect(page.get_by_label(symbol, exact=True)).to_have_value(f"{value:.4f}")
+    assert shown(page) == printed(moved)
+    assert_page_clean(page)
+
+
+def drag_entry(page, label: str, dx: float, hold=None) -> None:
+    """Press on the matrix entry ``label``, move ``dx`` pixels sideways in small steps; ``hold()`` runs
+    while the button is still down; then let go."""
+    entry = page.locator(f".scrub .num[data-label='{label}']")
+    entry.scroll_into_view_if_needed()
+    bb = entry.bounding_box()
+    x, y = bb["x"] + bb["width"] / 2, bb["y"] + bb["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y, steps=10)
+    if hold:
+        hold()
+    page.mouse.up()
+    wait_for_app(page)
+
+
+def _lstm_over_budget() -> Workspace:
+    """20 tokens, a bidirectional LSTM with h = 4: too many cells to send every entry's frames at once."""
+    ws = _seed().resized(tie=False, cell="lstm", h_f=4, h_b=4)
+    tokens = [f"w{i}" for i in range(20)]
+    return ws.copy(tokens=tokens, embeddings=presets.embed(tokens, ws.d))
+
+
+@pytest.mark.parametrize("case", ["seed: the whole matrix is sent", "LSTM: frames fetched on press"])
+def test_press_on_a_matrix_entry_and_drag(page, app_server, case):
+    ws, chosen, other = (_seed(), "W_f[1][1]", "W_f[2][3]") if case.startswith("seed") else \
+        (_lstm_over_budget(), "W_f[i1][1]", "W_f[o3][2]")
+    path, index, symbol = nudge_targets(ws)[other]
+    goto(page, app_server, f"/step_by_step?s={ws.to_url_state()}")
+    open_tab(page, TAB, table=False)
+    pick_number(page, chosen)
+    box = scrubber(page, chosen + "=")
+    seen = {}
+
+    def hold():
+        expect(box).to_have_attribute("data-label", other)  # the drag follows once its frames are there
+        expect(box).to_have_attribute("data-frame", str(FRAMES // 2 + 30))
+        seen["frame"] = int(box.get_attribute("data-frame"))
+        seen["cells"] = shown(page)
+
+    drag_entry(page, other, 60, hold)  # 2 px per frame: 30 frames, +0.3
+    value = value_for(ws, path, index, seen["frame"])
+    moved = with_value(ws, path, index, value)
+    assert seen["cells"] == printed(moved)
+    expect(scrubber(page, f"{other}={value!r}").locator(".value")).to_have_text(num(value, 4))
+    expect(page.locator("[data-testid=stSelectbox]").filter(has_text="Number to change")
+           .locator(f"input[value='{other}']")).to_have_count(1)
     expect(page.get_by_label(symbol, exact=True)).to_have_value(f"{value:.4f}")
     assert shown(page) == printed(moved)
     assert_page_clean(page)

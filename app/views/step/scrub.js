@@ -1,16 +1,19 @@
-// The scrub: a range input over frames that NumPy computed before the drag (app/scrub.py).
-// While it moves, the page's states table (app.tables.states_html) gets the frame's numbers and
-// colours in place, at most once per animation frame; no server round trip. On release the
-// frame's index goes back to Python, which recomputes and redraws the page for real.
+// The scrub: press on any number of the matrix and drag sideways (or move the slider), and the page's
+// states table (app.tables.states_html) shows the frame NumPy computed for that value, at most once
+// per animation frame, with no server round trip. Frames come from app/scrub.py: the chosen
+// number's always, the whole matrix's when it is small enough; pressing on a number without frames
+// asks the server for them ("pick") and the drag goes on once they arrive. Letting go sends
+// ("release") the frame back, and the page recomputes and redraws for real.
 // Every string shown here is set as text (textContent), never parsed as HTML.
 
-function decode(data) {
-  if (data.encoding === "text") return { text: data.frames };
-  const raw = atob(data.frames);
+const PX_PER_FRAME = 2;  // a sideways drag of 2 px moves one frame (one step of the value)
+
+function decode(f) {
+  if (f.encoding === "text") return { text: f.cells };
+  const raw = atob(f.cells);
   const bytes = new Uint8Array(raw.length);
   for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-  const ints = data.encoding === "int16" ? new Int16Array(bytes.buffer) : new Int32Array(bytes.buffer);
-  return { ints };
+  return { ints: f.encoding === "int16" ? new Int16Array(bytes.buffer) : new Int32Array(bytes.buffer) };
 }
 
 // num() of birnn_core.explain for n / 10**digits: trailing zeros dropped, "-0" as "0".
@@ -33,7 +36,16 @@ function colour(v, vmax) {
   return `rgb(${Math.trunc(255 + 160 * a)},${Math.trunc(255 + 110 * a)},255)`;
 }
 
-function stateCells(T, C) {
+function element(tag, className, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+// The page's states table, frozen for a drag: with automatic table layout every changed number
+// would make the browser measure the whole table again (the slow part of a frame).
+function statesTable(T, C) {
   const rows = document.querySelectorAll("[data-testid=stHtml] .states tbody tr");
   if (rows.length !== T) return null;
   const cells = [];
@@ -42,78 +54,200 @@ function stateCells(T, C) {
     if (tds.length !== C) return null;
     cells.push(...tds);
   }
-  return cells;
+  const table = cells[0].closest("table");
+  if (!table.querySelector("colgroup.scrub-cols")) {
+    const group = element("colgroup", "scrub-cols");
+    for (const cell of rows[0].children) {
+      const col = element("col");
+      col.style.width = `${cell.getBoundingClientRect().width}px`;
+      group.appendChild(col);
+    }
+    table.style.width = `${table.getBoundingClientRect().width}px`;
+    table.prepend(group);
+    table.style.tableLayout = "fixed";
+  }
+  const drawn = cells.map(td => [td.textContent, td.style.background, td.classList.contains("changed")]);
+  return { cells, drawn, caption: document.querySelector("[data-testid=stHtml] .states p") };
 }
 
-function build(root) {
-  const box = document.createElement("div");
-  box.className = "scrub";
-  box.innerHTML =
-    '<div class="head"><span class="symbol"></span> = <output class="value"></output>' +
-    '<span class="status"></span></div>' +
-    '<input class="range" type="range" min="0" step="1">' +
-    '<div class="ends"><span class="lo"></span><span class="hint">drag: every state below follows; ' +
-    'release to keep the value</span><span class="hi"></span></div>';
+function build(root, matrix) {
+  const box = element("div", "scrub");
+  const grid = element("table", "grid");
+  const caption = element("caption", "", `${matrix.name}: press on a number and drag sideways`);
+  grid.appendChild(caption);
+  const head = element("tr");
+  head.appendChild(element("th"));
+  for (const c of matrix.cols) head.appendChild(element("th", "", c));
+  grid.appendChild(head);
+  const spans = new Map();
+  matrix.rows.forEach((r, i) => {
+    const tr = element("tr");
+    tr.appendChild(element("th", "", r));
+    for (let c = 0; c < matrix.cols.length; c++) tr.appendChild(element("td"));
+    grid.appendChild(tr);
+  });
+  for (const e of matrix.entries) {
+    const span = element("span", "num");
+    span.tabIndex = 0;
+    span.dataset.label = e.label;
+    span.title = e.symbol;
+    grid.rows[e.r + 1].cells[e.c + 1].appendChild(span);
+    spans.set(e.label, span);
+  }
+  const head2 = element("div", "head");
+  head2.append(element("span", "symbol"), " = ", element("output", "value"), element("span", "status"));
+  const range = element("input", "range");
+  Object.assign(range, { type: "range", min: "0", step: "1" });
+  range.setAttribute("aria-label", "value of the chosen number");
+  const ends = element("div", "ends");
+  ends.append(element("span", "lo"), element("span", "hint", "drag: every state below follows; let go to keep the value"),
+              element("span", "hi"));
+  box.append(grid, head2, range, ends);
   root.appendChild(box);
-  return box;
+  return { box, spans, range, shape: JSON.stringify([matrix.name, matrix.rows, matrix.cols]) };
 }
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
-  const box = parentElement.querySelector(".scrub") || build(parentElement);
-  const range = box.querySelector(".range");
-  const { ints, text } = decode(data);
-  const K = data.values.length, T = data.T, C = data.C, size = T * C;
-  const scale = 10 ** data.digits;
-  let cells = null, rest = null, pending = null, shown = data.centre;
+  const shape = JSON.stringify([data.matrix.name, data.matrix.rows, data.matrix.cols]);
+  let ui = parentElement.__scrub;
+  if (!ui || ui.shape !== shape) {
+    if (ui) ui.box.remove();
+    ui = parentElement.__scrub = build(parentElement, data.matrix);
+  }
+  const { box, spans, range } = ui;
+  const T = data.T, C = data.C, size = T * C, scale = 10 ** data.digits;
+  const decoded = new Map();
+  const entries = new Map(data.matrix.entries.map(e => [e.label, e]));
+  let table = null, pending = null, drag = null;
 
-  box.querySelector(".symbol").textContent = data.symbol;
-  box.querySelector(".lo").textContent = data.values[0];
-  box.querySelector(".hi").textContent = data.values[K - 1];
-  range.max = String(K - 1);
-  range.value = String(data.centre);
-  box.querySelector(".value").textContent = data.values[data.centre];
-  box.dataset.id = data.id;
-  box.dataset.frame = String(data.centre);
-  box.dataset.ready = "1";
+  const framesOf = label => {
+    const f = data.frames[label];
+    if (f && !decoded.has(label)) decoded.set(label, { ...f, ...decode(f) });
+    return decoded.get(label);
+  };
+  const cellText = (f, k, i) => (f.text ? f.text[k][Math.floor(i / C)][i % C]
+                                        : formatted(f.ints[k * size + i], data.digits, f.sentinels));
+  const cellValue = (f, k, i) => (f.text ? Number(cellText(f, k, i)) : f.ints[k * size + i] / scale);
 
-  const cellText = (k, i) => (text ? text[k][Math.floor(i / C)][i % C] : formatted(ints[k * size + i], data.digits, data.sentinels));
-  const cellValue = (k, i) => (text ? Number(cellText(k, i)) : ints[k * size + i] / scale);
+  for (const [label, span] of spans) {
+    span.textContent = entries.get(label).text;
+    span.classList.toggle("active", label === data.active);
+  }
+  let current = data.active;  // the number the slider and the readout show
 
-  function draw(k) {
-    pending = null;
-    if (!cells || !cells[0].isConnected) {  // a rerun redraws the table with new elements
-      cells = stateCells(T, C);
-      if (!cells) { box.querySelector(".status").textContent = " (the states table is not shown)"; return; }
-      rest = cells.map((_, i) => cellText(data.centre, i));
-    }
-    let changed = 0;
-    for (let i = 0; i < size; i++) {
-      const s = cellText(k, i);
-      const td = cells[i];
-      if (td.textContent !== s) td.textContent = s;
-      td.style.background = colour(cellValue(k, i), data.vmax[k]);
-      const differs = s !== rest[i];
-      changed += differs;
-      td.classList.toggle("changed", differs);
-    }
-    const caption = document.querySelector("[data-testid=stHtml] .states p");
-    if (caption) caption.textContent = `${changed} value(s) differ from ${data.symbol} = ${data.values[data.centre]} (outlined).`;
-    box.querySelector(".value").textContent = data.values[k];
+  function show(label, k) {
+    const f = framesOf(label);
+    const e = entries.get(label);
+    box.querySelector(".symbol").textContent = e.symbol;
+    box.querySelector(".value").textContent = f.values[k];
+    box.querySelector(".lo").textContent = f.values[0];
+    box.querySelector(".hi").textContent = f.values[f.values.length - 1];
+    range.max = String(f.values.length - 1);
+    range.value = String(k);
+    spans.get(label).textContent = f.values[k];
     box.dataset.frame = String(k);
-    shown = k;
+    box.dataset.label = label;
   }
 
-  const controller = new AbortController();
+  function draw(label, k) {
+    pending = null;
+    const f = framesOf(label);
+    if (!table || !table.cells[0].isConnected) table = statesTable(T, C);
+    if (!table) { box.querySelector(".status").textContent = " (the states table is not shown)"; return; }
+    const rest = framesOf(label);
+    let changed = 0;
+    for (let i = 0; i < size; i++) {
+      const s = cellText(f, k, i);
+      const c = colour(cellValue(f, k, i), f.vmax[k]);
+      const differs = s !== cellText(rest, data.centre, i);
+      const last = table.drawn[i], td = table.cells[i];
+      if (last[0] !== s) { if (td.firstChild) td.firstChild.nodeValue = s; else td.textContent = s; last[0] = s; }
+      if (last[1] !== c) { td.style.background = c; last[1] = c; }
+      if (last[2] !== differs) { td.classList.toggle("changed", differs); last[2] = differs; }
+      changed += differs;
+    }
+    if (table.caption) {
+      table.caption.textContent = `${changed} value(s) differ from ${entries.get(label).symbol} = ${f.values[data.centre]} (outlined).`;
+    }
+    show(label, k);
+  }
+
+  function scheduleDraw(label, k) {
+    if (pending !== null) cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(() => draw(label, k));
+  }
+
+  function release(label, k) {
+    if (pending !== null) { cancelAnimationFrame(pending); draw(label, k); }
+    if (k !== data.centre) setTriggerValue("release", { id: entries.get(label).id, label, frame: k });
+  }
+
+  box.dataset.id = data.id;
+  box.dataset.ready = "1";
+  if (!parentElement.__dragging) show(current, data.centre);
+  box.querySelector(".status").textContent = "";
+
+  // Each new payload calls this function again on the same elements: the listeners of the last
+  // call go (Streamlit calls the returned cleanup only when the component is removed).
+  if (parentElement.__listeners) parentElement.__listeners.abort();
+  const controller = parentElement.__listeners = new AbortController();
   const opts = { signal: controller.signal };
   range.addEventListener("input", () => {
     const k = Number(range.value);
-    if (pending === null) pending = requestAnimationFrame(() => draw(Number(range.value)));
-    box.querySelector(".value").textContent = data.values[k];
+    box.querySelector(".value").textContent = framesOf(current).values[k];
+    scheduleDraw(current, k);
   }, opts);
-  range.addEventListener("change", () => {
-    if (pending !== null) { cancelAnimationFrame(pending); draw(Number(range.value)); }
-    if (shown !== data.centre) setTriggerValue("release", { id: data.id, frame: shown });
-  }, opts);
+  range.addEventListener("change", () => release(current, Number(range.value)), opts);
+
+  const frameAt = (x) => Math.max(0, Math.min(2 * data.centre, data.centre + Math.round((x - drag.x0) / PX_PER_FRAME)));
+  for (const [label, span] of spans) {
+    span.addEventListener("pointerdown", ev => {
+      ev.preventDefault();
+      span.setPointerCapture(ev.pointerId);
+      span.focus();
+      drag = { label, x0: ev.clientX, x: ev.clientX, moved: false };
+      parentElement.__dragging = drag;
+      span.classList.add("dragging");
+      if (!data.frames[label]) {  // no frames yet: ask for them, the drag goes on when they arrive
+        box.querySelector(".status").textContent = " (computing…)";
+        setTriggerValue("pick", label);
+      } else {
+        current = label;
+      }
+    }, opts);
+    span.addEventListener("pointermove", ev => {
+      if (!drag || drag.label !== label) return;
+      drag.x = ev.clientX;
+      drag.moved = drag.moved || Math.abs(drag.x - drag.x0) >= PX_PER_FRAME;
+      if (data.frames[label] && drag.moved) scheduleDraw(label, frameAt(drag.x));
+    }, opts);
+    const end = () => {
+      if (!drag || drag.label !== label) return;
+      span.classList.remove("dragging");
+      const k = data.frames[label] && drag.moved ? frameAt(drag.x) : null;
+      drag = null;
+      parentElement.__dragging = null;
+      if (k === null) {  // a press without a drag chooses the number
+        if (label !== data.active && data.frames[label]) setTriggerValue("pick", label);
+        return;
+      }
+      release(label, k);
+    };
+    span.addEventListener("pointerup", end, opts);
+    span.addEventListener("pointercancel", end, opts);
+    span.addEventListener("keydown", ev => {
+      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); setTriggerValue("pick", label); }
+    }, opts);
+  }
+
+  // A drag that started before this number's frames arrived goes on from where the pointer is.
+  const waiting = parentElement.__dragging;
+  if (waiting && data.frames[waiting.label]) {
+    drag = waiting;
+    current = waiting.label;
+    spans.get(waiting.label).classList.add("dragging");
+    if (drag.moved) scheduleDraw(drag.label, frameAt(drag.x));
+  }
   return () => controller.abort();
 }

@@ -1,4 +1,5 @@
-"""The scrub: drag the chosen number and watch every state follow, from frames NumPy computed first.
+"""The scrub: press on any number of the chosen matrix and drag, and every state follows, from frames
+NumPy computed first.
 
 app/scrub.py computes the frames; scrub.js swaps them into the states table while the pointer
 moves; releasing sends the frame back and the page recomputes for real."""
@@ -8,45 +9,51 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.editing import value_at, with_value
-from app.scrub import payload, scrub_frames, value_for
-from app.state import NUDGE_VALUE, SCRUB, get_workspace, set_workspace
+from app.editing import nudge_targets, value_at, with_value
+from app.scrub import ident, payload, value_for
+from app.state import NUDGE_TARGET, NUDGE_VALUE, SCRUB, get_workspace, set_workspace
 from app.workspace import Workspace
 
 _JS = (Path(__file__).parent / "scrub.js").read_text(encoding="utf-8")
-_CSS = """
-.scrub{font:14px/1.4 sans-serif;max-width:640px}
-.scrub .head{font-family:ui-monospace,monospace;margin-bottom:2px}
-.scrub .value{font-weight:700}
-.scrub .range{width:100%;accent-color:#ff4b4b;cursor:ew-resize}
-.scrub .ends{display:flex;justify-content:space-between;font-size:12px;color:#666;gap:8px}
-.scrub .hint{text-align:center}
-"""
+_CSS = (Path(__file__).parent / "scrub.css").read_text(encoding="utf-8")
 _scrub = st.components.v2.component("birnn_scrub", js=_JS, css=_CSS)
 
 
-def _ident(label: str, value: float) -> str:
-    """Names one scrub: the number and the value its frames are centred on."""
-    return f"{label}={float(value)!r}"
+def _target(label: object) -> tuple[str, tuple, str] | None:
+    """The (path, index, symbol) of a nudge label the browser sent back (None if it names nothing)."""
+    return nudge_targets(get_workspace()).get(label) if isinstance(label, str) else None
 
 
-def _release(key: str, label: str, path: str, index: tuple, value_key: str) -> None:
-    event = (st.session_state.get(key) or {}).get("release")
-    ws = get_workspace()
-    # Frames centred on another value (an older scrub, or this release already applied: the callback
-    # can be called more than once for one event) are not applied.
-    if not isinstance(event, dict) or event.get("id") != _ident(label, value_at(ws, path, index)):
+def _pick(gen: str, label: object) -> None:
+    if _target(label) is not None:
+        st.session_state[NUDGE_TARGET.at(gen)] = label
+
+
+def _release(gen: str, event: object) -> None:
+    """Keep the value of the frame let go at. Frames centred on another value (an older scrub, or
+    this release already applied: the callback can run more than once for one event) are ignored."""
+    if not isinstance(event, dict):
         return
+    label = event.get("label")
+    target = _target(label)
+    if target is None:
+        return
+    path, index, _ = target
+    ws = get_workspace()
     value = value_for(ws, path, index, event.get("frame"))
-    if value is None:
+    if value is None or event.get("id") != ident(str(label), value_at(ws, path, index)):
         return
     set_workspace(with_value(ws, path, index, value))
-    st.session_state[value_key] = value
+    st.session_state[NUDGE_TARGET.at(gen)] = label
+    st.session_state[NUDGE_VALUE.at(gen, label)] = value
 
 
-def scrub(ws: Workspace, gen: str, label: str, path: str, index: tuple, symbol: str) -> None:
-    """The drag control for the number ``label`` (path, index) of the nudge box."""
-    frames = scrub_frames(ws, path, index)
-    ident = _ident(label, frames.values[frames.centre])
-    _scrub(key=SCRUB.at(gen), data=payload(frames, symbol, ident), height="content",
-           on_release_change=lambda: _release(SCRUB.at(gen), label, path, index, NUDGE_VALUE.at(gen, label)))
+def _event(gen: str, name: str) -> object:
+    return (st.session_state.get(SCRUB.at(gen)) or {}).get(name)
+
+
+def scrub(ws: Workspace, gen: str, label: str) -> None:
+    """The matrix of the number ``label`` of the nudge box, every entry draggable, and a slider for it."""
+    _scrub(key=SCRUB.at(gen), data=payload(ws, label), height="content",
+           on_release_change=lambda: _release(gen, _event(gen, "release")),
+           on_pick_change=lambda: _pick(gen, _event(gen, "pick")))

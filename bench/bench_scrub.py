@@ -1,0 +1,208 @@
+"""The scrub in a real browser: frames per second while dragging, and the time to the first frame.
+
+One app server and one headless Debian chromium. Two workspaces, opened by share link: the seed
+example (3 tokens, SimpleRNN, h = 2) and a 40-token bidirectional LSTM with d = h_f = h_b = 16 (the
+page's largest sizes). For each:
+
+* first frame: choose a number in "Number to change" and time, in the page's own clock, from the
+  click on the option to the scrub holding that number's frames (the server's scan, encoding,
+  transfer and the browser's decoding); also the server-side scan + encoding alone (median ms);
+* drag: a pointer that moves every animation frame (a script sets the slider and dispatches the
+  'input' event a moving pointer sends, once per requestAnimationFrame) for --seconds; a
+  MutationObserver on the states table marks the animation frames whose states changed. Prints
+  frames per second with a visible change and the p95 of the time between animation frames;
+* the same drag with Playwright's mouse (real pointer events through the browser's input
+  pipeline, as fast as the driver sends them): frames with a visible change per second.
+
+Usage: python bench/bench_scrub.py [--picks N] [--seconds S]
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.insert(0, str(ROOT))
+from browser_utils import CHROMIUM, CHROMIUM_ARGS, AppServer, goto, wait_for_app  # noqa: E402
+
+from app.editing import nudge_targets  # noqa: E402
+from app.scrub import payload, scrub_frames  # noqa: E402
+from app.workspace import Workspace  # noqa: E402
+from birnn_core import presets  # noqa: E402
+
+from _timing import median_ms  # noqa: E402
+
+
+def large_lstm(T: int = 40, h: int = 16) -> Workspace:
+    """A T-token bidirectional LSTM at the page's largest d and h, random weights (seeded)."""
+    ws = Workspace.from_example(presets.seed_example()).resized(d=16, h_f=h, h_b=h, cell="lstm", tie=False)
+    rng = np.random.default_rng(1)
+    for p in (ws.fwd, ws.bwd):
+        p.W[:] = np.round(rng.normal(0, 0.3, p.W.shape), 2)
+        p.U[:] = np.round(rng.normal(0, 0.3, p.U.shape), 2)
+    tokens = [f"w{i}" for i in range(T)]
+    return ws.copy(tokens=tokens, embeddings=np.round(presets.embed(tokens, 16), 2))
+
+
+CASES = {
+    "seed example (T=3, RNN h=2)": (Workspace.from_example(presets.seed_example()), ["x_2[1]  (love)", "W_f[2][1]"]),
+    "40 tokens, bi-LSTM h=16": (large_lstm(), ["x_1[1]  (w0)", "W_f[i1][1]"]),
+}
+
+INSTALL_PICK_CLOCK = """label => {
+  window.__pick = {t0: null, t1: null};
+  const opt = [...document.querySelectorAll('[role=option]')].find(o => o.textContent === label);
+  document.addEventListener('pointerdown', () => { window.__pick.t0 = performance.now(); }, {capture: true, once: true});
+  const watch = () => {
+    const box = document.querySelector('[data-testid=stBidiComponentRegular]')?.shadowRoot?.querySelector('.scrub')
+      || [...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean)
+           .map(r => r.querySelector('.scrub')).find(Boolean);
+    if (box && box.dataset.id && box.dataset.id.startsWith(label + '=')) { window.__pick.t1 = performance.now(); return; }
+    requestAnimationFrame(watch);
+  };
+  requestAnimationFrame(watch);
+}"""
+
+DRAG = """async ([seconds]) => {
+  const roots = [...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean);
+  const range = roots.map(r => r.querySelector('.scrub .range')).find(Boolean);
+  const table = document.querySelector('[data-testid=stHtml] .states');
+  let mutated = false;
+  const obs = new MutationObserver(() => { mutated = true; });
+  obs.observe(table, {subtree: true, childList: true, characterData: true, attributes: true});
+  const max = Number(range.max), mid = Math.floor(max / 2);
+  const stamps = [], changed = [];
+  let k = 0;
+  await new Promise(done => {
+    const t0 = performance.now();
+    const tick = ts => {
+      stamps.push(ts);
+      changed.push(mutated);
+      mutated = false;
+      if (ts - t0 > seconds * 1000) { done(); return; }
+      k += 1;  // a triangle wave over the whole range: every frame a new value
+      const phase = k % (2 * max);
+      range.value = String(phase < max ? phase : 2 * max - phase);
+      range.dispatchEvent(new Event('input', {bubbles: true}));
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  obs.disconnect();
+  range.value = String(mid);
+  return {stamps, changed};
+}"""
+
+COUNT_CHANGES = """() => {
+  const table = document.querySelector('[data-testid=stHtml] .states');
+  window.__changes = [];
+  let mutated = false;
+  window.__obs = new MutationObserver(() => { mutated = true; });
+  window.__obs.observe(table, {subtree: true, childList: true, characterData: true, attributes: true});
+  const tick = ts => { if (mutated) window.__changes.push(ts); mutated = false;
+                       if (window.__obs) requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+}"""
+
+
+def pick(page, label: str) -> float:
+    """Choose ``label`` and return the ms from the click on its option to the scrub holding its frames."""
+    box = page.locator("[data-testid=stSelectbox]").filter(has_text="Number to change").first
+    box.locator("input").click()
+    box.locator("input").fill(label)
+    option = page.get_by_role("option", name=label, exact=True)
+    option.wait_for()
+    page.evaluate(INSTALL_PICK_CLOCK, label)
+    option.click()
+    page.wait_for_function("() => window.__pick.t1 !== null && window.__pick.t0 !== null", timeout=60_000)
+    wait_for_app(page)
+    return page.evaluate("() => window.__pick.t1 - window.__pick.t0")
+
+
+def drag_stats(result: dict, seconds: float) -> tuple[float, float]:
+    stamps = np.array(result["stamps"])
+    changed = np.array(result["changed"])
+    span = (stamps[-1] - stamps[0]) / 1e3
+    return float(changed[1:].sum() / span), float(np.percentile(np.diff(stamps), 95))
+
+
+def mouse_drag(page, seconds: float) -> float:
+    """Drag the knob with Playwright's mouse for ``seconds``; frames with a visible change per second."""
+    rng_box = page.locator(".scrub .range").bounding_box()
+    y = rng_box["y"] + rng_box["height"] / 2
+    x0, w = rng_box["x"], rng_box["width"]
+    page.mouse.move(x0 + w / 2, y)
+    page.evaluate(COUNT_CHANGES)
+    page.mouse.down()
+    t0 = time.perf_counter()
+    i = 0
+    while time.perf_counter() - t0 < seconds:
+        i += 1
+        page.mouse.move(x0 + w * (0.5 + 0.45 * np.sin(i / 15)), y)
+    changes = page.evaluate("() => { window.__obs.disconnect(); window.__obs = null; return window.__changes; }")
+    page.keyboard.press("Escape")
+    page.mouse.up()
+    wait_for_app(page)
+    return len(changes) / ((changes[-1] - changes[0]) / 1e3) if len(changes) > 1 else 0.0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--picks", type=int, default=7)
+    ap.add_argument("--seconds", type=float, default=3.0)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    server = AppServer().start()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            for name, (ws, labels) in CASES.items():
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                goto(page, server.url, f"/step_by_step?s={ws.to_url_state()}")
+                tab = page.get_by_role("tab", name="Nudge one number")
+                tab.click()
+                wait_for_app(page)
+                page.locator(".scrub .range").wait_for(timeout=60_000)
+                firsts = {label: [] for label in labels}
+                for i in range(args.picks + 1):  # the first round warms up and is dropped
+                    for label in labels:
+                        ms = pick(page, label)
+                        if i:
+                            firsts[label].append(ms)
+                fps_runs, p95_runs = [], []
+                for _ in range(3):
+                    fps, p95 = drag_stats(page.evaluate(DRAG, [args.seconds]), args.seconds)
+                    fps_runs.append(fps)
+                    p95_runs.append(p95)
+                mouse_fps = [mouse_drag(page, args.seconds) for _ in range(2)]
+                server_ms = {}
+                for label in labels:
+                    path, index, symbol = nudge_targets(ws)[label]
+                    server_ms[label] = median_ms(lambda: json.dumps(payload(scrub_frames(ws, path, index), symbol, label)),
+                                                 repeat=7)
+                rows.append((name, firsts, server_ms, fps_runs, p95_runs, mouse_fps))
+                page.close()
+            browser.close()
+    finally:
+        server.stop()
+    print(f"Scrub, headless Debian chromium, one app server (medians; drag {args.seconds:.0f} s x 3 runs, "
+          f"{args.picks} picks per number):")
+    for name, firsts, server_ms, fps_runs, p95_runs, mouse_fps in rows:
+        print(f"  {name}")
+        for label, times in firsts.items():
+            print(f"    first frame after choosing {label.split('  ')[0]:<10} {statistics.median(times):7.1f} ms "
+                  f"(server scan + encode {server_ms[label]:6.1f} ms)   goal <= 150 ms")
+        print(f"    drag, pointer every animation frame: {statistics.median(fps_runs):5.1f} frames/s with a visible "
+              f"change, frame time p95 {statistics.median(p95_runs):5.1f} ms   goal 60 fps, p95 <= 16.7 ms")
+        print(f"    drag with Playwright's mouse: {statistics.median(mouse_fps):5.1f} frames/s with a visible change")
+
+
+if __name__ == "__main__":
+    main()

@@ -60,13 +60,20 @@ class Frames:
 
 def scrub_frames(ws: Workspace, path: str, index: tuple, n: int = FRAMES, half_width: float = HALF_WIDTH) -> Frames:
     """The states table for n values of the number at (path, index), centred on its current value."""
-    values = scan_values(value_at(ws, path, index), half_width, n)
-    trace = scan(ws.model(), ws.embeddings, number_of(ws, path, index), values)
+    return matrix_frames(ws, path, [index], n, half_width)[0]
+
+
+def matrix_frames(ws: Workspace, path: str, indices: list[tuple], n: int = FRAMES,
+                  half_width: float = HALF_WIDTH) -> list[Frames]:
+    """scrub_frames of several numbers of one array, computed as one batch of len(indices) * n runs."""
+    values = np.stack([scan_values(value_at(ws, path, i), half_width, n) for i in indices])  # (E, n)
+    rows = [i for i in indices for _ in range(n)]
+    trace = scan(ws.model(), ws.embeddings, number_of(ws, path, indices[0]), values.reshape(-1), rows)
     cols = states_columns(trace, batch=slice(None))
-    cells = np.stack([v for _, _, v in cols], axis=-1)  # (K, T, C)
+    cells = np.stack([v for _, _, v in cols], axis=-1).reshape(len(indices), n, len(ws.tokens), -1)  # (E, n, T, C)
     with np.errstate(invalid="ignore"):
-        vmax = np.nanmax(np.abs(cells), axis=(1, 2)) if cells.size else np.ones(n)
-    return Frames(values, cells, vmax)
+        vmax = np.nanmax(np.abs(cells), axis=(2, 3)) if cells.size else np.ones((len(indices), n))
+    return [Frames(values[e], cells[e], vmax[e]) for e in range(len(indices))]
 
 
 def value_for(ws: Workspace, path: str, index: tuple, frame: object, n: int = FRAMES,
@@ -130,6 +137,12 @@ def _brackets(symbol: str) -> list[str]:
     return [part.split("]")[0] for part in symbol.split("[")[1:]]
 
 
+def _n_columns(ws: Workspace) -> int:
+    """Columns of the states table: every layer's states (and merged vectors), then the output."""
+    per_layer = ws.h_f + (ws.h_b + ws.m if ws.bidirectional else 0)
+    return ws.n_layers * per_layer + ws.q
+
+
 def frames_payload(frames: Frames) -> dict:
     """One number's frames for the browser: the values as the nudge box prints them, the encoded
     cells and each frame's colour scale."""
@@ -150,16 +163,14 @@ def payload(ws: Workspace, label: str, budget: int = PRECOMPUTE_CELLS) -> dict:
     on any of them scrubs at once); JSON only, every string drawn as text."""
     targets = nudge_targets(ws)
     path, index, symbol = targets[label]
-    chosen = scrub_frames(ws, path, index)
-    K, T, C = chosen.cells.shape
     matrix = matrix_view(ws, path)
-    others = [e["label"] for e in matrix["entries"] if e["label"] != label]
-    if (len(others) + 1) * chosen.cells.size > budget:
-        others = []
-    frames = {label: frames_payload(chosen)}
-    for other in others:
-        o_path, o_index, _ = targets[other]
-        frames[other] = frames_payload(scrub_frames(ws, o_path, o_index))
+    labels = [e["label"] for e in matrix["entries"]]
+    if len(labels) * FRAMES * len(ws.tokens) * _n_columns(ws) > budget:
+        labels = [label]
+    computed = dict(zip(labels, matrix_frames(ws, path, [targets[other][1] for other in labels])))
+    chosen = computed[label]
+    K, T, C = chosen.cells.shape
+    frames = {other: frames_payload(f) for other, f in computed.items()}
     for e in matrix["entries"]:
         e["id"] = ident(e["label"], value_at(ws, path, targets[e["label"]][1]))
     return {"id": ident(label, chosen.values[chosen.centre]), "active": label, "symbol": symbol,

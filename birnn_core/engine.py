@@ -26,14 +26,21 @@ def _sweep(cell: str, activation: str, params: list[DirectionParams], X: np.ndar
     with the initial state at index 0, and the cell's own records (gates, C, tanh_c, ...).
     The per-step arithmetic is the registered cell's ``forward``.
     """
-    spec = get_cell(cell)
-    D, B, T, d = X.shape
-    h = params[0].hidden_size
-    Gh = spec.n_blocks * h
     WT = np.stack([p.W.T for p in params])                        # (D, d, Gh)
     UT = np.stack([p.U.T for p in params])                        # (D, h, Gh)
     b = np.stack([p.b for p in params])[:, None, :]               # (D, 1, Gh)
     b_U = np.stack([p.b_U for p in params])[:, None, :]
+    return sweep_stacked(cell, activation, WT, UT, b, b_U, X, inits)
+
+
+def sweep_stacked(cell: str, activation: str, WT: np.ndarray, UT: np.ndarray, b: np.ndarray, b_U: np.ndarray,
+                  X: np.ndarray, inits: dict) -> dict:
+    """:func:`_sweep` with the D directions' weights already stacked: WT (D, d, G*h), UT (D, h, G*h),
+    b and b_U (D, 1, G*h)."""
+    spec = get_cell(cell)
+    D, B, T, d = X.shape
+    h = UT.shape[1]
+    Gh = spec.n_blocks * h
     Wx = np.matmul(X.reshape(D, B * T, d), WT).reshape(D, B, T, Gh).transpose(2, 0, 1, 3).copy()
     H = np.empty((T + 1, D, B, h))
     H[0] = inits["h"]

@@ -105,3 +105,23 @@ def test_an_overflowing_value_is_kept_as_inf_not_raised():
     trace = scan(model, X, Number("U", (0, 0), 0, ("forward",)), np.array([0.0, 1e300]))
     assert np.isfinite(trace.layers[0].fwd.h[0]).all()
     assert not np.isfinite(trace.layers[0].fwd.h[1]).all()
+
+
+@FAST
+@given(cell=st.sampled_from(CELLS), layers=st.integers(1, 2), T=st.integers(1, 4), seed=st.integers(0, 10_000))
+def test_one_batch_scans_several_numbers_of_one_array(cell, layers, T, seed):
+    model = presets.random_model(cell, 2, 2, 2, 2, num_layers=layers, seed=seed)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(T, 2))
+    for number in _numbers(model, T, 2, rng):
+        shape = X.shape if number.array == "x" else (
+            getattr(model.head, number.array[5:]).shape if number.array.startswith("head_") else
+            getattr(model.layers[number.layer].fwd if number.directions == ("forward",) else
+                    model.layers[number.layer].bwd, number.array).shape)
+        indices = [tuple(int(rng.integers(n)) for n in shape) for _ in range(4)]
+        values = rng.normal(size=4)
+        trace = scan(model, X, number, values, indices)
+        for k, index in enumerate(indices):
+            one = scan(model, X, Number(number.array, index, number.layer, number.directions), values[k:k + 1])
+            np.testing.assert_allclose(trace.layers[-1].fwd.h[k], one.layers[-1].fwd.h[0], atol=1e-12)
+            np.testing.assert_allclose(trace.probs[k], one.probs[0], atol=1e-12)

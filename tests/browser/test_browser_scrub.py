@@ -3,12 +3,14 @@ cell of the states table shows NumPy's value for that frame while the pointer is
 keeps the value (the page recomputes it for real); the arrow keys step it by one frame."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser_utils import assert_page_clean, goto, retry, wait_for_app
 from playwright.sync_api import expect
 from test_browser_step import open_tab, states_table
 
-from app.editing import nudge_targets, with_value
+from app.editing import nudge_targets, value_at, with_value
 from app.scrub import FRAMES, value_for
 from app.tables import states_columns
 from app.workspace import Workspace
@@ -19,7 +21,8 @@ pytestmark = pytest.mark.browser
 VE = "views/step/scrub.py"
 CONTROLS = [
     (VE, "key=scrub_", "test_dragging_shows_numpys_states_and_release_keeps_the_value"),
-    # and test_press_on_a_matrix_entry_and_drag, test_arrow_keys_step_the_number_by_one_frame
+    # and test_press_on_a_matrix_entry_and_drag, test_a_click_on_a_matrix_entry_chooses_it_everywhere,
+    # test_arrow_keys_step_the_number_by_one_frame
 ]
 TAB = "Nudge one number"
 
@@ -61,7 +64,6 @@ def scrubber(page, ident_start: str):
 
 
 def _starts(text: str):
-    import re
     return re.compile("^" + re.escape(text))
 
 
@@ -162,6 +164,25 @@ def test_press_on_a_matrix_entry_and_drag(page, app_server, case):
            .locator(f"input[value='{other}']")).to_have_count(1)
     expect(page.get_by_label(symbol, exact=True)).to_have_value(f"{value:.4f}")
     assert shown(page) == printed(moved)
+    assert_page_clean(page)
+
+
+@pytest.mark.parametrize("case", ["seed: the whole matrix is sent", "LSTM: frames fetched on press"])
+def test_a_click_on_a_matrix_entry_chooses_it_everywhere(page, app_server, case):
+    ws, chosen, other = (_seed(), "W_f[1][1]", "W_f[2][3]") if case.startswith("seed") else \
+        (_lstm_over_budget(), "W_f[i1][1]", "W_f[o3][2]")
+    symbol = nudge_targets(ws)[other][2]
+    goto(page, app_server, f"/step_by_step?s={ws.to_url_state()}")
+    open_tab(page, TAB, table=False)
+    pick_number(page, chosen)
+    scrubber(page, chosen + "=")
+    retry(lambda: page.locator(f".scrub .num[data-label='{other}']").click(),
+          lambda: expect(page.locator("[data-testid=stSelectbox]").filter(has_text="Number to change")
+                         .locator(f"input[value='{other}']")).to_have_count(1, timeout=10_000), page=page)
+    wait_for_app(page)
+    expect(page.locator(f".scrub .num[data-label='{other}']")).to_have_class(re.compile(r"\bactive\b"))
+    expect(page.get_by_label(symbol, exact=True)).to_have_value(f"{value_at(ws, *nudge_targets(ws)[other][:2]):.4f}")
+    assert shown(page) == printed(ws)
     assert_page_clean(page)
 
 

@@ -133,4 +133,4 @@ def nudge(ws: Workspace, gen: str) -> None:
     st.number_input(symbol, value=value_at(ws, path, index), step=0.05, format="%.4f", key=key,
                     on_change=_apply_nudge, args=(path, index, key),
                     help="Type a value or use the arrow keys; every value below follows at once.")
-    scrub(ws, gen, label)
+    scrub(gen)

@@ -181,6 +181,8 @@ export default function (component) {
   function release(label, k) {
     if (pending !== null) { cancelAnimationFrame(pending); draw(label, k); }
     if (k !== data.centre) setTriggerValue("release", { id: entries.get(label).id, label, frame: k });
+    else if (parentElement.__pageBehind) setTriggerValue("pick", { label, drag: false });
+    parentElement.__pageBehind = false;  // either reruns the whole page
   }
 
   box.dataset.id = data.id;
@@ -211,7 +213,8 @@ export default function (component) {
       span.classList.add("dragging");
       if (!data.frames[label]) {  // no frames yet: ask for them, the drag goes on when they arrive
         box.querySelector(".status").textContent = " (computing…)";
-        setTriggerValue("pick", label);
+        parentElement.__pageBehind = true;  // the server reruns only the scrub for these frames
+        setTriggerValue("pick", { label, drag: true });
       } else {
         current = label;
       }
@@ -228,8 +231,11 @@ export default function (component) {
       const k = data.frames[label] && drag.moved ? frameAt(drag.x) : null;
       drag = null;
       parentElement.__dragging = null;
-      if (k === null) {  // a press without a drag chooses the number
-        if (label !== data.active && data.frames[label]) setTriggerValue("pick", label);
+      if (k === null) {  // a press without a drag chooses the number (and the page's nudge box shows it)
+        if (label !== data.active || parentElement.__pageBehind) {
+          parentElement.__pageBehind = false;
+          setTriggerValue("pick", { label, drag: false });
+        }
         return;
       }
       release(label, k);
@@ -237,7 +243,7 @@ export default function (component) {
     span.addEventListener("pointerup", end, opts);
     span.addEventListener("pointercancel", end, opts);
     span.addEventListener("keydown", ev => {
-      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); setTriggerValue("pick", label); }
+      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); setTriggerValue("pick", { label, drag: false }); }
     }, opts);
   }
 

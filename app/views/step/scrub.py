@@ -11,8 +11,7 @@ import streamlit as st
 
 from app.editing import nudge_targets, value_at, with_value
 from app.scrub import ident, payload, value_for
-from app.state import NUDGE_TARGET, NUDGE_VALUE, SCRUB, get_workspace, set_workspace
-from app.workspace import Workspace
+from app.state import NUDGE_TARGET, NUDGE_VALUE, SCRUB, SCRUB_RERUN_PAGE, get_workspace, set_workspace
 
 _JS = (Path(__file__).parent / "scrub.js").read_text(encoding="utf-8")
 _CSS = (Path(__file__).parent / "scrub.css").read_text(encoding="utf-8")
@@ -24,9 +23,14 @@ def _target(label: object) -> tuple[str, tuple, str] | None:
     return nudge_targets(get_workspace()).get(label) if isinstance(label, str) else None
 
 
-def _pick(gen: str, label: object) -> None:
-    if _target(label) is not None:
-        st.session_state[NUDGE_TARGET.at(gen)] = label
+def _pick(gen: str, event: object) -> None:
+    """A number pressed on: while a drag waits for its frames only this fragment reruns; a number
+    chosen (a press without a drag) reruns the page, so the nudge box shows it too."""
+    if not isinstance(event, dict) or _target(event.get("label")) is None:
+        return
+    st.session_state[NUDGE_TARGET.at(gen)] = event["label"]
+    if not event.get("drag"):
+        st.session_state[SCRUB_RERUN_PAGE] = True
 
 
 def _release(gen: str, event: object) -> None:
@@ -46,14 +50,22 @@ def _release(gen: str, event: object) -> None:
     set_workspace(with_value(ws, path, index, value))
     st.session_state[NUDGE_TARGET.at(gen)] = label
     st.session_state[NUDGE_VALUE.at(gen, label)] = value
+    st.session_state[SCRUB_RERUN_PAGE] = True
 
 
 def _event(gen: str, name: str) -> object:
     return (st.session_state.get(SCRUB.at(gen)) or {}).get(name)
 
 
-def scrub(ws: Workspace, gen: str, label: str) -> None:
-    """The matrix of the number ``label`` of the nudge box, every entry draggable, and a slider for it."""
-    _scrub(key=SCRUB.at(gen), data=payload(ws, label), height="content",
+@st.fragment
+def scrub(gen: str) -> None:
+    """The matrix of the nudge box's number, every entry draggable, and a slider for it.
+
+    Its own fragment: pressing on a number whose frames are not in the page reruns only this part
+    (the frames arrive sooner); letting go changes the workspace, so the whole page is rerun."""
+    if st.session_state.pop(SCRUB_RERUN_PAGE, False):
+        st.rerun()
+    label = st.session_state[NUDGE_TARGET.at(gen)]
+    _scrub(key=SCRUB.at(gen), data=payload(get_workspace(), label), height="content",
            on_release_change=lambda: _release(gen, _event(gen, "release")),
            on_pick_change=lambda: _pick(gen, _event(gen, "pick")))

@@ -100,6 +100,7 @@ NUDGE_TARGET = Key("nudge_target_", "selectbox per GEN_TAB_GEN: the number to nu
 NUDGE_VALUE = Key("nudge_value_", "number input per GEN_TAB_GEN and target: the nudged number")
 SCRUB = Key("scrub_", "scrub component per GEN_TAB_GEN: its 'release' trigger holds the frame let go at, "
             "'pick' the number pressed on")
+SCRUB_ERROR = Key("matrix_typing_error", "{label, text, message}: a number typed into the scrub's matrix and refused")
 SCRUB_RERUN_PAGE = Key("rerun_page_after_scrub", "a scrub was let go or a number chosen in it: its fragment reruns the page")
 SENTENCE = Key("sentence", "text input: a typed sentence (Enter replaces the tokens)")
 T_SLIDER = Key("t_slider", "select slider: the time step written out (clamped to the sentence)")

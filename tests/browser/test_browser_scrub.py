@@ -22,7 +22,8 @@ VE = "views/step/scrub.py"
 CONTROLS = [
     (VE, "key=scrub_", "test_dragging_shows_numpys_states_and_release_keeps_the_value"),
     # and test_press_on_a_matrix_entry_and_drag, test_a_click_on_a_matrix_entry_chooses_it_everywhere,
-    # test_arrow_keys_step_the_number_by_one_frame
+    # test_arrow_keys_step_the_number_by_one_frame, test_type_a_number_into_the_matrix_and_press_enter,
+    # test_a_bad_number_is_refused_with_its_message_and_the_text_stays, test_keyboard_only_typing_tab_and_paste
 ]
 TAB = "Nudge one number"
 
@@ -219,4 +220,96 @@ def test_markup_in_a_token_is_text_in_the_scrub(page, app_server):
     page.mouse.up()
     wait_for_app(page)
     expect(states_table(page).locator("th.tok").nth(0)).to_have_text("<b>x</b>")
+    assert_page_clean(page)
+
+
+# ---------------------------------------------------------------- typing into the matrix
+
+def open_editor(page, label: str):
+    """Double-click the matrix entry ``label``; returns its text box."""
+    entry = page.locator(f".scrub .num[data-label='{label}']")
+    box = page.locator(".scrub input.edit")
+    retry(lambda: entry.dblclick(), lambda: expect(box).to_be_focused(timeout=5_000), page=page)
+    return box
+
+
+@pytest.mark.parametrize("typed", ["0.35", "-0.357", "2e-1", "−0.4"])
+def test_type_a_number_into_the_matrix_and_press_enter(page, app_server, typed):
+    ws = _seed()
+    label = "W_f[2][3]"
+    path, index, symbol = nudge_targets(ws)[label]
+    goto(page, app_server, "/step_by_step")
+    open_tab(page, TAB, table=False)
+    pick_number(page, "W_f[1][1]")
+    scrubber(page, "W_f[1][1]=")
+    box = open_editor(page, label)
+    box.fill(typed)
+    box.press("Enter")
+    value = float(typed.replace("−", "-"))
+    after = with_value(ws, path, index, value)
+    expect(page.locator(".scrub")).to_have_attribute("data-id", f"{label}={value!r}")
+    assert shown(page) == printed(after)
+    expect(page.get_by_label(symbol, exact=True)).to_have_value(f"{value:.4f}")
+    expect(page.locator(f".scrub .num[data-label='{label}']")).to_have_text(num(value, 4))
+    assert_page_clean(page)
+
+
+@pytest.mark.parametrize("typed,message", [
+    ("1,5", "write the decimal point as a dot (1.5)"),
+    ("abc", "type a number such as -0.25 or 1e-3"),
+    ("nan", "NaN and infinity cannot be computed with"),
+    ("1e999", "beyond the largest 64-bit float"),
+    ("", "is empty: type a finite number"),
+    ("<b>x</b>", "'<b>x</b>': type a number"),
+])
+def test_a_bad_number_is_refused_with_its_message_and_the_text_stays(page, app_server, typed, message):
+    ws = _seed()
+    goto(page, app_server, "/step_by_step")
+    open_tab(page, TAB, table=False)
+    pick_number(page, "b_f[1]")
+    scrubber(page, "b_f[1]=")
+    box = open_editor(page, "b_f[2]")
+    box.fill(typed)
+    box.press("Enter")
+    wait_for_app(page)
+    status = page.locator(".scrub .status")
+    expect(status).to_contain_text(message)
+    expect(status).to_contain_text("b_f[2]")
+    expect(page.locator(".scrub input.edit")).to_have_value(typed)  # nothing typed is lost
+    assert shown(page) == printed(ws)
+    page.locator(".scrub input.edit").press("Escape")
+    wait_for_app(page)
+    expect(status).to_have_text("")
+    expect(page.locator(".scrub input.edit")).to_have_count(0)
+    assert shown(page) == printed(ws)
+    assert_page_clean(page)
+
+
+def test_keyboard_only_typing_tab_and_paste(page, app_server):
+    ws = _seed()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    goto(page, app_server, "/step_by_step")
+    open_tab(page, TAB, table=False)
+    pick_number(page, "W_f[1][1]")
+    scrubber(page, "W_f[1][1]=")
+    first = page.locator(".scrub .num[data-label='W_f[1][1]']")
+    first.focus()
+    page.keyboard.type("0.8")  # typing on a focused number starts replacing it
+    page.keyboard.press("Tab")  # Tab keeps it and moves on
+    wait_for_app(page)
+    moved = with_value(ws, "fwd.W", (0, 0), 0.8)
+    expect(page.locator(".scrub")).to_have_attribute("data-id", "W_f[1][1]=0.8")
+    assert shown(page) == printed(moved)
+    page.evaluate("() => navigator.clipboard.writeText('0.125')")
+    second = page.locator(".scrub .num[data-label='W_f[1][2]']")
+    second.focus()
+    page.keyboard.press("Enter")  # Enter opens the box with the value selected
+    box = page.locator(".scrub input.edit")
+    expect(box).to_be_focused()
+    page.keyboard.press("Control+V")
+    expect(box).to_have_value("0.125")
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    expect(page.locator(".scrub")).to_have_attribute("data-id", "W_f[1][2]=0.125")
+    assert shown(page) == printed(with_value(moved, "fwd.W", (0, 1), 0.125))
     assert_page_clean(page)

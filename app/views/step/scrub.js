@@ -3,10 +3,12 @@
 // per animation frame, with no server round trip. Frames come from app/scrub.py: the chosen
 // number's always, the whole matrix's when it is small enough; pressing on a number without frames
 // asks the server for them ("pick") and the drag goes on once they arrive. Letting go sends
-// ("release") the frame back, and the page recomputes and redraws for real.
+// ("release") the frame back, and the page recomputes and redraws for real. A number can also be
+// typed ("edit"): double-click it, or focus it and press Enter or start typing.
 // Every string shown here is set as text (textContent), never parsed as HTML.
 
 const PX_PER_FRAME = 2;  // a sideways drag of 2 px moves one frame (one step of the value)
+const DOUBLE_CLICK_MS = 300;  // a click waits this long before choosing: it may be a double-click (typing)
 
 function decode(f) {
   if (f.encoding === "text") return { text: f.cells };
@@ -188,7 +190,7 @@ export default function (component) {
   box.dataset.id = data.id;
   box.dataset.ready = "1";
   if (!parentElement.__dragging) show(current, data.centre);
-  box.querySelector(".status").textContent = "";
+  if (!data.error) box.querySelector(".status").textContent = "";
 
   // Each new payload calls this function again on the same elements: the listeners of the last
   // call go (Streamlit calls the returned cleanup only when the component is removed).
@@ -231,10 +233,13 @@ export default function (component) {
       const k = data.frames[label] && drag.moved ? frameAt(drag.x) : null;
       drag = null;
       parentElement.__dragging = null;
-      if (k === null) {  // a press without a drag chooses the number (and the page's nudge box shows it)
-        if (label !== data.active || parentElement.__pageBehind) {
-          parentElement.__pageBehind = false;
-          setTriggerValue("pick", { label, drag: false });
+      if (k === null) {  // a click chooses the number (and the page's nudge box shows it) unless
+        if (label !== data.active || parentElement.__pageBehind) {  // a second click makes it a double-click
+          clearTimeout(parentElement.__pickTimer);
+          parentElement.__pickTimer = setTimeout(() => {
+            parentElement.__pageBehind = false;
+            setTriggerValue("pick", { label, drag: false });
+          }, DOUBLE_CLICK_MS);
         }
         return;
       }
@@ -243,8 +248,72 @@ export default function (component) {
     span.addEventListener("pointerup", end, opts);
     span.addEventListener("pointercancel", end, opts);
     span.addEventListener("keydown", ev => {
-      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); setTriggerValue("pick", { label, drag: false }); }
+      if (ev.key === " ") { ev.preventDefault(); setTriggerValue("pick", { label, drag: false }); }
+      else if (ev.key === "Enter" || ev.key === "F2") { ev.preventDefault(); openEditor(label, entries.get(label).text); }
+      else if (ev.key.length === 1 && /[-+.\d]/.test(ev.key) && !ev.ctrlKey && !ev.metaKey) {
+        ev.preventDefault();
+        openEditor(label, ev.key);  // typing on a number starts replacing it, as in a spreadsheet
+      }
     }, opts);
+    span.addEventListener("dblclick", () => {
+      clearTimeout(parentElement.__pickTimer);
+      openEditor(label, entries.get(label).text);
+    }, opts);
+  }
+
+  // Typing a number: Enter (or Tab, or leaving the box) sends the text, Escape keeps the old value.
+  // When the text is one of the scrub's values, its frame is shown at once; the server then parses
+  // the text (its rules, its messages) and recomputes.
+  function openEditor(label, text, message) {
+    const span = spans.get(label);
+    const cell = span.parentElement;
+    cell.querySelector("input.edit")?.remove();
+    const input = element("input", "edit");
+    Object.assign(input, { type: "text", value: text, spellcheck: false });
+    input.setAttribute("aria-label", entries.get(label).symbol);
+    span.hidden = true;
+    cell.appendChild(input);
+    input.focus();
+    if (message) {
+      input.classList.add("bad");
+      input.setSelectionRange(text.length, text.length);
+    } else {
+      input.select();
+    }
+    let done = false;
+    const close = () => { done = true; input.remove(); span.hidden = false; };
+    const commit = () => {
+      if (done) return;
+      const typed = input.value;
+      close();
+      if (typed === entries.get(label).text && !message) return;
+      const f = framesOf(label);
+      const k = f ? f.values.indexOf(typed.trim()) : -1;
+      if (k >= 0) { if (pending !== null) cancelAnimationFrame(pending); draw(label, k); }
+      else span.textContent = typed;
+      box.querySelector(".status").textContent = "";
+      setTriggerValue("edit", { label, text: typed });
+    };
+    input.addEventListener("keydown", ev => {
+      if (ev.key === "Enter") { ev.preventDefault(); commit(); span.focus(); }
+      else if (ev.key === "Escape") {
+        ev.preventDefault();
+        close();
+        span.focus();
+        // a refused number goes back to the value the page still uses (and its message goes)
+        if (message) setTriggerValue("edit", { label, text: entries.get(label).text });
+      }
+      else if (ev.key === "Tab") { commit(); }
+    });
+    input.addEventListener("blur", commit);
+  }
+
+  const refused = data.error;
+  if (refused && spans.has(refused.label)) {
+    const status = box.querySelector(".status");
+    status.textContent = ` ${refused.message}`;
+    status.setAttribute("role", "alert");
+    openEditor(refused.label, refused.text, refused.message);
   }
 
   // A drag that started before this number's frames arrived goes on from where the pointer is.

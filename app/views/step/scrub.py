@@ -11,7 +11,8 @@ import streamlit as st
 
 from app.editing import nudge_targets, value_at, with_value
 from app.scrub import ident, payload, value_for
-from app.state import NUDGE_TARGET, NUDGE_VALUE, SCRUB, SCRUB_RERUN_PAGE, get_workspace, set_workspace
+from app.state import NUDGE_TARGET, NUDGE_VALUE, SCRUB, SCRUB_ERROR, SCRUB_RERUN_PAGE, get_workspace, set_workspace
+from app.tables import CellError, parse_number
 
 _JS = (Path(__file__).parent / "scrub.js").read_text(encoding="utf-8")
 _CSS = (Path(__file__).parent / "scrub.css").read_text(encoding="utf-8")
@@ -29,6 +30,7 @@ def _pick(gen: str, event: object) -> None:
     if not isinstance(event, dict) or _target(event.get("label")) is None:
         return
     st.session_state[NUDGE_TARGET.at(gen)] = event["label"]
+    st.session_state.pop(SCRUB_ERROR, None)
     if not event.get("drag"):
         st.session_state[SCRUB_RERUN_PAGE] = True
 
@@ -47,10 +49,31 @@ def _release(gen: str, event: object) -> None:
     value = value_for(ws, path, index, event.get("frame"))
     if value is None or event.get("id") != ident(str(label), value_at(ws, path, index)):
         return
-    set_workspace(with_value(ws, path, index, value))
+    _keep(gen, str(label), path, index, value)
+
+
+def _keep(gen: str, label: str, path: str, index: tuple, value: float) -> None:
+    """Set the number to ``value``, make it the nudge box's, and rerun the whole page."""
+    set_workspace(with_value(get_workspace(), path, index, value))
     st.session_state[NUDGE_TARGET.at(gen)] = label
     st.session_state[NUDGE_VALUE.at(gen, label)] = value
+    st.session_state.pop(SCRUB_ERROR, None)
     st.session_state[SCRUB_RERUN_PAGE] = True
+
+
+def _edit(gen: str, event: object) -> None:
+    """A number typed into the matrix: taken as typed (app.tables.parse_number's rules), or refused
+    with its message and the text kept in the box."""
+    if not isinstance(event, dict) or _target(event.get("label")) is None or not isinstance(event.get("text"), str):
+        return
+    label, typed = event["label"], event["text"]
+    path, index, symbol = nudge_targets(get_workspace())[label]
+    try:
+        value = parse_number(typed, symbol)
+    except CellError as e:
+        st.session_state[SCRUB_ERROR] = {"label": label, "text": typed, "message": str(e)}
+        return
+    _keep(gen, label, path, index, value)
 
 
 def _event(gen: str, name: str) -> object:
@@ -59,13 +82,16 @@ def _event(gen: str, name: str) -> object:
 
 @st.fragment
 def scrub(gen: str) -> None:
-    """The matrix of the nudge box's number, every entry draggable, and a slider for it.
+    """The matrix of the nudge box's number, every entry draggable and typeable, and a slider for it.
 
     Its own fragment: pressing on a number whose frames are not in the page reruns only this part
     (the frames arrive sooner); letting go changes the workspace, so the whole page is rerun."""
     if st.session_state.pop(SCRUB_RERUN_PAGE, False):
         st.rerun()
     label = st.session_state[NUDGE_TARGET.at(gen)]
-    _scrub(key=SCRUB.at(gen), data=payload(get_workspace(), label), height="content",
+    data = payload(get_workspace(), label)
+    data["error"] = st.session_state.get(SCRUB_ERROR)
+    _scrub(key=SCRUB.at(gen), data=data, height="content",
            on_release_change=lambda: _release(gen, _event(gen, "release")),
-           on_pick_change=lambda: _pick(gen, _event(gen, "pick")))
+           on_pick_change=lambda: _pick(gen, _event(gen, "pick")),
+           on_edit_change=lambda: _edit(gen, _event(gen, "edit")))

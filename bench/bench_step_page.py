@@ -3,7 +3,8 @@
 Three servers (the app, a page with one data_editor + one line of text, a page with one
 number_input + one line) and one headless Debian chromium. Each sample: type a new value into
 a cell, press Enter, and time until the new text is on screen. Samples are interleaved.
-Also prints the server-side script time of those reruns, which the entry file logs when
+Also types into the Nudge tab's matrix (the scrub's editor) two kinds of value, timed from Enter
+against the number_input floor timed the same way. Also prints the server-side script time of those reruns, which the entry file logs when
 BIRNN_LOG_RERUN_MS is set.
 Usage: python bench/bench_step_page.py [--samples N]
 """
@@ -20,6 +21,11 @@ sys.path.insert(0, str(ROOT))
 from browser_utils import CHROMIUM, CHROMIUM_ARGS, AppServer, goto, wait_for_app  # noqa: E402
 
 from test_browser_step import select_cell  # noqa: E402
+
+from app.scrub import FRAMES, HALF_WIDTH, VALUE_DIGITS  # noqa: E402
+from app.workspace import Workspace  # noqa: E402
+from birnn_core import num, presets, run  # noqa: E402
+from birnn_core.scan import scan_values  # noqa: E402
 
 
 def edit_cell(page, grid, row: int, col: int, ncols: int, text: str) -> None:
@@ -64,6 +70,30 @@ def time_edit(page, do_edit, expect_text_fn, want: str) -> float:
     return (time.perf_counter() - t0) * 1e3
 
 
+# In the page's own clock: from the Enter key going down to the first animation frame that shows
+# ``want`` in the element ``selector`` (the frame in which it is painted).
+ENTER_TO_FRAME = """([selector, want]) => {
+  window.__enter = new Promise(done => {
+    let t0 = null;
+    document.addEventListener('keydown', e => { if (e.key === 'Enter' && t0 === null) t0 = performance.now(); },
+                              {capture: true});
+    const check = () => {
+      const el = document.querySelector(selector);
+      if (t0 !== null && el && el.textContent.trim() === want) { done(performance.now() - t0); return; }
+      requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+  });
+}"""
+
+
+def time_from_enter(page, selector: str, want: str, press) -> float:
+    """ms in the page's clock from Enter to the frame showing ``want`` (see ENTER_TO_FRAME)."""
+    page.evaluate(ENTER_TO_FRAME, [selector, want])
+    press()
+    return page.evaluate("() => window.__enter")
+
+
 def logged_rerun_ms(server: AppServer) -> list[float]:
     """Script times the server printed (BIRNN_LOG_RERUN_MS) since start, in order."""
     text = Path(server.log.name).read_text(errors="replace")
@@ -105,7 +135,35 @@ def main():
             nudge_in = pn.locator("[data-testid=stTabPanel]:visible input[type=number]")
             nudge_in.wait_for()
             nudge_cell = pn.locator(".states tbody tr").first.locator("td").first
-            times = {"app": [], "editor": [], "number": [], "nudge": []}
+            pm = b.new_page(viewport={"width": 1400, "height": 1000})  # typing into the scrub's matrix
+            goto(pm, servers["app"].url, "/step_by_step")
+            pm.get_by_role("tab", name="Nudge one number").click()
+            wait_for_app(pm)
+            pm.locator(".scrub .num[data-label='x_1[1]  (I)']").wait_for()
+            seed = Workspace.from_example(presets.seed_example())
+            x11 = {"value": float(seed.embeddings[0, 0])}
+
+            def type_matrix(text: str) -> float:
+                """ms from Enter in the matrix's box for x_1[1] to the frame showing the new h_1 forward."""
+                entry = pm.locator(".scrub .num[data-label='x_1[1]  (I)']")
+                box = pm.locator(".scrub input.edit")
+                entry.dblclick()
+                box.wait_for()
+                box.fill(text)
+                x11["value"] = float(text)
+                ws = seed.copy()
+                ws.embeddings[0, 0] = x11["value"]
+                want = num(float(run(ws.model(), ws.embeddings).layers[0].fwd.h[0, 0, 0]))
+                ms = time_from_enter(pm, "[data-testid=stHtml] .states tbody td", want, lambda: box.press("Enter"))
+                wait_for_app(pm, settle_ms=50)
+                pm.locator(f".scrub[data-id='x_1[1]  (I)={x11['value']!r}']").wait_for()
+                return ms
+
+            def number_enter_only(w: float) -> float:
+                """The number_input floor timed the same way: from Enter to the frame showing the new text."""
+                num_in.fill(str(w))
+                return time_from_enter(pages["number"], "#out", f"value: {np.tanh(w):.6f}", lambda: num_in.press("Enter"))
+            times = {"app": [], "editor": [], "number": [], "nudge": [], "grid": [], "off": [], "enter": []}
             n_logged = {k: 0 for k in ("app", "editor")}
             rng = np.random.default_rng(0)
             for i in range(n + 2):  # the first two samples warm up and are dropped
@@ -130,6 +188,12 @@ def main():
                 want_nudge = f"{np.tanh(0.5 * w + 0.09 + 0.1 + 0.1):.3f}".rstrip("0").rstrip(".")
                 tu = time_edit(pn, type_nudge, nudge_cell.inner_text, want_nudge)
                 wait_for_app(pn, settle_ms=50)
+                te2 = number_enter_only(round(float(rng.uniform(0.1, 0.9)), 4))
+                wait_for_app(pages["number"], settle_ms=50)
+                on_grid = scan_values(x11["value"], HALF_WIDTH, FRAMES)[int(rng.integers(0, FRAMES))]
+                tg = type_matrix(num(float(on_grid), VALUE_DIGITS))  # a value of the scrub's grid: its frame
+                off = round(float(rng.uniform(-0.9, 0.9)), 4) + 0.00005  # 5 decimals: never on the grid
+                to = type_matrix(f"{off:.5f}")
                 if i == 1:
                     n_logged = {k: len(logged_rerun_ms(servers[k])) for k in n_logged}
                 if i >= 2:
@@ -137,6 +201,9 @@ def main():
                     times["editor"].append(te)
                     times["number"].append(tn)
                     times["nudge"].append(tu)
+                    times["grid"].append(tg)
+                    times["off"].append(to)
+                    times["enter"].append(te2)
             reruns = {k: logged_rerun_ms(servers[k])[n_logged[k]:] for k in n_logged}
             b.close()
     finally:
@@ -151,6 +218,12 @@ def main():
     print(f"  ratio step page / data_editor floor {med['app'] / med['editor']:8.2f}   (goal ≤ 1.2)")
     print(f"  step page, 'Nudge one number' path  {med['nudge']:8.1f}   ratio to number_input floor "
           f"{med['nudge'] / med['number']:.2f}, to data_editor floor {med['nudge'] / med['editor']:.2f}")
+    print(f"  typed into the matrix (Nudge tab), page clock from Enter to the frame showing it: number_input "
+          f"floor timed the same way {med['enter']:.1f}")
+    print(f"    a value on the scrub's grid (its frame is shown)  {med['grid']:8.1f}   ratio to that floor "
+          f"{med['grid'] / med['enter']:.2f}   (goal ≤ 1.0)")
+    print(f"    any other value (the server recomputes)          {med['off']:8.1f}   ratio to that floor "
+          f"{med['off'] / med['enter']:.2f}")
     print(f"Server-side script time per rerun during those edits (median ms, {len(reruns['app'])} reruns): "
           f"step page {statistics.median(reruns['app']):.1f}, data_editor floor "
           f"{statistics.median(reruns['editor']):.1f}   (goal ≤ 30 ms)")

@@ -98,11 +98,12 @@ def display_integers(v: np.ndarray, digits: int = DIGITS) -> np.ndarray:
 def encoded(cells: np.ndarray, digits: int = DIGITS) -> tuple[str, object]:
     """(encoding, payload): "int16" / "int32" with base64 little-endian integers (non-finite cells as
     SENTINELS), or "text" with every cell as num() prints it (numbers too large for 32 bits)."""
-    n = display_integers(cells, digits)
-    biggest = int(np.abs(n).max()) if n.size else 0
+    finite = np.isfinite(cells)
+    biggest = float(np.abs(cells[finite]).max()) * 10.0 ** digits if finite.any() else 0.0
     for kind, dtype in (("int16", "<i2"), ("int32", "<i4")):
         nan, pinf, ninf = SENTINELS[kind]
         if biggest < pinf - 1:
+            n = display_integers(cells, digits)
             n = np.where(np.isnan(cells), nan, np.where(cells == np.inf, pinf, np.where(cells == -np.inf, ninf, n)))
             return kind, base64.b64encode(n.astype(dtype).tobytes()).decode("ascii")
     return "text", [[[num(float(x), digits) for x in row] for row in frame] for frame in cells]
@@ -147,9 +148,16 @@ def frames_payload(frames: Frames) -> dict:
     """One number's frames for the browser: the values as the nudge box prints them, the encoded
     cells and each frame's colour scale."""
     encoding, data = encoded(frames.cells)
-    return {"values": [num(float(v), VALUE_DIGITS) for v in frames.values], "encoding": encoding,
-            "cells": data, "sentinels": SENTINELS.get(encoding),
-            "vmax": [float(x) if np.isfinite(x) else -1.0 for x in frames.vmax]}
+    return {**values_payload(frames.values), "encoding": encoding, "cells": data,
+            "sentinels": SENTINELS.get(encoding), "vmax": np.where(np.isfinite(frames.vmax), frames.vmax, -1.0).tolist()}
+
+
+def values_payload(values: np.ndarray) -> dict:
+    """The scrub's values as num(v, VALUE_DIGITS) prints them: as integers (v * 10**VALUE_DIGITS, which
+    the browser prints by the same rule as the cells), or as text when they are too large for that."""
+    if np.abs(values).max() * 10.0 ** VALUE_DIGITS < 2.0 ** 53:
+        return {"value_ints": display_integers(values, VALUE_DIGITS).tolist(), "value_digits": VALUE_DIGITS}
+    return {"value_texts": [num(float(v), VALUE_DIGITS) for v in values]}
 
 
 def ident(label: str, value: float) -> str:

@@ -39,7 +39,7 @@ def _printed(ws: Workspace) -> list[list[str]]:
 def _decoded(p: dict, label: str) -> np.ndarray:
     f = p["frames"][label]
     dtype = {"int16": "<i2", "int32": "<i4"}[f["encoding"]]
-    return np.frombuffer(base64.b64decode(f["cells"]), dtype=dtype).reshape(len(f["values"]), p["T"], p["C"])
+    return np.frombuffer(base64.b64decode(f["cells"]), dtype=dtype).reshape(len(f["value_ints"]), p["T"], p["C"])
 
 
 def _as_text(n: int, digits: int = DIGITS) -> str:
@@ -59,7 +59,8 @@ def test_each_frame_prints_what_the_page_prints_after_typing_that_value(name, ws
         frames = scrub_frames(ws, path, index)
         p = json.loads(json.dumps(payload(ws, label), allow_nan=False))
         ints = _decoded(p, label)
-        assert p["frames"][label]["values"] == [num(float(v), 4) for v in frames.values]
+        f = p["frames"][label]
+        assert [_as_text(n, f["value_digits"]) for n in f["value_ints"]] == [num(float(v), 4) for v in frames.values]
         assert frames.values[frames.centre] == ws_value(ws, path, index)
         for k in (0, 37, frames.centre, len(frames.values) - 1):
             value = value_for(ws, path, index, k)
@@ -127,3 +128,15 @@ def test_a_small_matrix_sends_every_entrys_frames_a_large_one_only_the_chosen():
     assert payload(ws, "W_f[1][1]", budget=1)["frames"].keys() == {"W_f[1][1]"}
     assert p["id"] == ident("W_f[1][1]", float(ws.fwd.W[0, 0]))
     assert {e["id"] for e in p["matrix"]["entries"]} >= {ident("W_f[2][3]", float(ws.fwd.W[1, 2]))}
+
+
+def test_huge_numbers_are_sent_as_text_not_wrapped_integers():
+    ws = _seed()
+    ws.fwd.b[0] = 1e300  # a weight people may type: tanh saturates, the states stay finite
+    kind, data = encoded(np.array([[[1e300, 0.5]]]))
+    assert kind == "text" and data == [[[num(1e300), "0.5"]]]
+    p = payload(ws, "b_f[1]")
+    f = p["frames"]["b_f[1]"]
+    assert f["value_texts"][p["centre"]] == num(1e300, 4)
+    assert "value_ints" not in f
+    json.dumps(p, allow_nan=False)

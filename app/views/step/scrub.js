@@ -125,7 +125,10 @@ export default function (component) {
 
   const framesOf = label => {
     const f = data.frames[label];
-    if (f && !decoded.has(label)) decoded.set(label, { ...f, ...decode(f) });
+    if (f && !decoded.has(label)) {
+      const values = f.value_texts || f.value_ints.map(n => formatted(n, f.value_digits, []));
+      decoded.set(label, { ...f, ...decode(f), values });
+    }
     return decoded.get(label);
   };
   const cellText = (f, k, i) => (f.text ? f.text[k][Math.floor(i / C)][i % C]

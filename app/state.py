@@ -124,6 +124,7 @@ INSPECT_HEATMAP = Key("inspect_heatmap_", "chart per direction: the tagger's sta
 PRESENTING = Key("presenting", "presenter mode is on (?present=1 in the address)")
 PRESENT_LINK_READ = Key("present_link_read", "the address's ?present= has been read in this session")
 PRESENT_SWITCH = Key("present_switch", "toggle in the sidebar: turn presenter mode on")
+HAS_PRESENTED = Key("has_presented", "this session has been in presenter mode: its tab still holds the arrow-key script")
 PRESENT_LEAVE = Key("present_leave", "button: leave presenter mode (the sidebar is hidden while it is on)")
 
 # Guided lesson

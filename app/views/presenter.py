@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.state import PRESENT_LEAVE, PRESENT_LINK_READ, PRESENT_SWITCH, PRESENTING
+from app.state import HAS_PRESENTED, PRESENT_LEAVE, PRESENT_LINK_READ, PRESENT_SWITCH, PRESENTING
 
 # Larger type everywhere in the main area, figures zoomed, no sidebar (the page links are on top).
 STYLE = """<style>
@@ -70,8 +70,10 @@ def presenter_controls() -> None:
                                "and the lesson. The address gets ?present=1, so a link opens it this way.")
         if "present" in st.query_params:
             del st.query_params["present"]
-        st.html(KEYS_OFF, unsafe_allow_javascript=True)
+        if st.session_state.get(HAS_PRESENTED):  # only a tab that has presented has the keys to switch off
+            st.html(KEYS_OFF, unsafe_allow_javascript=True)
         return
+    st.session_state[HAS_PRESENTED] = True
     st.query_params["present"] = "1"
     st.html(STYLE + KEYS, unsafe_allow_javascript=True)
     st.button("Leave presenter mode", key=PRESENT_LEAVE, on_click=_leave, type="tertiary",

@@ -107,3 +107,20 @@ def test_arrow_keys_do_nothing_outside_presenter_mode(page, app_server):
     page.wait_for_timeout(800)
     wait_for_app(page)
     expect(slider).to_have_attribute("aria-valuetext", "7: merge")
+
+
+def test_after_leaving_presenter_mode_the_arrow_keys_are_off_again(page, app_server):
+    goto(page, app_server, "/diagram")
+    # a session that never presented gets no presenter script at all
+    expect(page.locator("script", has_text="__birnnPresenting")).to_have_count(0)
+    goto(page, app_server, "/diagram?present=1")
+    page.get_by_role("button", name="Leave presenter mode").click()
+    wait_for_app(page)
+    slider = step_slider(page)
+    expect(slider).to_have_attribute("aria-valuetext", "7: merge")
+    page.locator("[data-testid=stMain] h1").click()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_timeout(800)
+    wait_for_app(page)
+    expect(slider).to_have_attribute("aria-valuetext", "7: merge")
+    assert_page_clean(page)

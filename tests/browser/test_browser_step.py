@@ -58,8 +58,9 @@ CONTROLS = [
 def select_cell(page, grid, row: int, col: int, ncols: int) -> None:
     """Select data cell (row, col) of a glide data grid (0-based, index column excluded).
 
-    The grid is a canvas: click the row's last cell, then walk left with the arrow keys."""
-    box = grid.bounding_box()
+    The grid is a canvas: click the row's last cell, then walk left with the arrow keys. The wait for
+    the grid is short: a rerun under load may be redrawing it, and edit_cell's retry tries again."""
+    box = grid.bounding_box(timeout=10_000)
     page.mouse.click(box["x"] + box["width"] - 8, box["y"] + 35 + 35 * row + 17)
     for _ in range(ncols - 1 - col):
         page.keyboard.press("ArrowLeft")

@@ -117,6 +117,9 @@ def nudge_targets(ws: Workspace) -> dict[str, tuple[str, tuple, str]]:
                 for j in range(p.hidden_size):
                     add(f"{pre}U_{s}[{r}][{j + 1}]", f"{base}{d}.U", (i, j))
                 add(f"{pre}b_{s}[{r}]", f"{base}{d}.b", (i,))
+            if has_recurrent_bias(ws):
+                for i, r in enumerate(row_labels(ws.cell, p.hidden_size)):
+                    add(f"{pre}b_U_{s}[{r}]", f"{base}{d}.b_U", (i,))
     for k in range(ws.q):
         for j in range(ws.m):
             add(f"W_o[{k + 1}][{j + 1}]", "head_W", (k, j))

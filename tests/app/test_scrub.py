@@ -140,3 +140,11 @@ def test_huge_numbers_are_sent_as_text_not_wrapped_integers():
     assert f["value_texts"][p["centre"]] == num(1e300, 4)
     assert "value_ints" not in f
     json.dumps(p, allow_nan=False)
+
+
+def test_a_recurrent_bias_is_a_number_to_change_too():
+    gru = _seed().resized(tie=False, cell="gru", layers=2)
+    targets = nudge_targets(gru)
+    assert targets["b_U_b[n2]"] == ("bwd.b_U", (5,), "b_U_b[n2]")
+    assert targets["layer 2 b_U_f[r1]"] == ("upper.0.fwd.b_U", (0,), "layer 2 b_U_f[r1]")
+    assert not any("b_U" in label for label in nudge_targets(_seed()))  # a SimpleRNN has none

@@ -88,7 +88,19 @@ CASES = {
     "uni GRU b": (_seed().resized(bidirectional=False, cell="gru"), "b_f[z2]", 0.7),
     "LSTM two layers, layer 2 W": (_seed().resized(tie=False, cell="lstm", layers=2, h_b=3), "layer 2 W_f[f1][4]", 0.3),
     "output layer": (_seed(), "W_o[2][3]", 0.95),
+    "classic GRU, sum, b_U": (_seed().resized(tie=False, cell="gru_classic", merge="sum"), "b_U_f[n2]", 0.65),
 }
+
+
+def _last_of(ws: Workspace, path: str) -> str:
+    """The label of the last number of the array ``path`` (the deepest row and column)."""
+    return [label for label, (p, _, _) in nudge_targets(ws).items() if p == path][-1]
+
+
+for _name, _example in presets.all_presets().items():  # every preset: the last layer's last backward weight
+    _ws = Workspace.from_example(_example)
+    _path = ("upper.0." if _ws.n_layers > 1 else "") + ("fwd" if _ws.tie or not _ws.bidirectional else "bwd") + ".U"
+    CASES[f"preset {_name}"] = (_ws, _last_of(_ws, _path), 0.25)
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -47,11 +47,13 @@ def number_of(ws: Workspace, path: str, index: tuple) -> Number:
 @dataclass
 class Frames:
     """Every frame of one scrub. values (K,) the number's values; cells (K, T, C) the states table;
-    vmax (K,) each frame's colour scale (the largest magnitude, as states_html computes it)."""
+    vmax (K,) each frame's colour scale (the largest magnitude, as states_html computes it);
+    groups: the table's column groups in order (see column_groups)."""
 
     values: np.ndarray
     cells: np.ndarray
     vmax: np.ndarray
+    groups: list[dict]
 
     @property
     def centre(self) -> int:
@@ -73,7 +75,21 @@ def matrix_frames(ws: Workspace, path: str, indices: list[tuple], n: int = FRAME
     cells = np.stack([v for _, _, v in cols], axis=-1).reshape(len(indices), n, len(ws.tokens), -1)  # (E, n, T, C)
     with np.errstate(invalid="ignore"):
         vmax = np.nanmax(np.abs(cells), axis=(2, 3)) if cells.size else np.ones((len(indices), n))
-    return [Frames(values[e], cells[e], vmax[e]) for e in range(len(indices))]
+    groups = column_groups([g for g, _, _ in cols])
+    return [Frames(values[e], cells[e], vmax[e], groups) for e in range(len(indices))]
+
+
+def column_groups(names: list[str]) -> list[dict]:
+    """The states table's column groups ("h fwd →", "h bwd ←", "merged (concat)", "output y", per
+    layer) as {name, start, size, flow}: flow 1 for a state carried left to right, -1 right to left,
+    0 for the merged vectors and the output (computed at each step on its own)."""
+    groups: list[dict] = []
+    for c, name in enumerate(names):
+        if groups and groups[-1]["name"] == name:
+            groups[-1]["size"] += 1
+        else:
+            groups.append({"name": name, "start": c, "size": 1, "flow": 1 if "→" in name else -1 if "←" in name else 0})
+    return groups
 
 
 def value_for(ws: Workspace, path: str, index: tuple, frame: object, n: int = FRAMES,
@@ -182,4 +198,5 @@ def payload(ws: Workspace, label: str, budget: int = PRECOMPUTE_CELLS) -> dict:
     for e in matrix["entries"]:
         e["id"] = ident(e["label"], value_at(ws, path, targets[e["label"]][1]))
     return {"id": ident(label, chosen.values[chosen.centre]), "active": label, "symbol": symbol,
-            "matrix": matrix, "frames": frames, "centre": chosen.centre, "T": T, "C": C, "digits": DIGITS}
+            "matrix": matrix, "frames": frames, "centre": chosen.centre, "T": T, "C": C, "digits": DIGITS,
+            "tokens": list(ws.tokens), "groups": chosen.groups}

@@ -57,6 +57,22 @@ def pick_number(page, label: str) -> None:
     wait_for_app(page)
 
 
+def diagram_matches_table(page) -> int:
+    """Every stripe of the unrolled diagram has its table cell's colour; returns the outlined boxes."""
+    return page.evaluate("""() => {
+      const tds = [...document.querySelectorAll('[data-testid=stHtml] .states tbody td')];
+      const root = [...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean)
+        .find(r => r.querySelector('.unrolled'));
+      const rects = [...root.querySelectorAll('.unrolled rect[data-cell]')];
+      if (rects.length !== tds.length) throw new Error(`${rects.length} stripes, ${tds.length} cells`);
+      for (const r of rects) {
+        const want = tds[Number(r.dataset.cell)].style.background;
+        if (r.getAttribute('fill').replace(/ /g, '') !== want.replace(/ /g, '')) throw new Error(`${r.dataset.cell}: ${r.getAttribute('fill')} vs ${want}`);
+      }
+      return root.querySelectorAll('.unrolled rect[stroke="#f59e0b"]').length;
+    }""")
+
+
 def scrubber(page, ident_start: str):
     """The scrub of the number whose label starts ``ident_start``, once its frames have arrived."""
     box = page.locator(".scrub")
@@ -117,6 +133,7 @@ def test_dragging_shows_numpys_states_and_release_keeps_the_value(page, app_serv
     value = value_for(ws, path, index, k)
     moved = with_value(ws, path, index, value)
     assert shown(page) == printed(moved), "the frame on screen is NumPy's run with that value"
+    assert diagram_matches_table(page) > 0, "the unrolled diagram follows and outlines what moved"
     expect(box.locator(".value")).to_have_text(num(value, 4))
     changed = states_table(page).locator("td.changed")
     assert changed.count() > 0

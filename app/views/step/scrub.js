@@ -72,6 +72,58 @@ function statesTable(T, C) {
   return { cells, drawn, caption: document.querySelector("[data-testid=stHtml] .states p") };
 }
 
+// The compact unrolled diagram: one column per token, one row per column group of the states table
+// (each layer's forward and backward states, merged vectors, the output), each state a box of
+// stripes, one per unit, coloured as the table colours it; arrows carry each direction's state.
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function buildDiagram(tokens, groups, C) {
+  const colW = 46, boxW = 34, rowH = 16, gap = 12, left = 118, top = 20;
+  const T = tokens.length;
+  const root = svg("svg", { class: "unrolled", width: left + T * colW, height: top + groups.length * (rowH + gap),
+                            role: "img", "aria-label": "unrolled diagram of the states" });
+  const defs = svg("defs", {});
+  const marker = svg("marker", { id: "scrub-arrow", viewBox: "0 0 6 6", refX: 5, refY: 3, markerWidth: 5,
+                                 markerHeight: 5, orient: "auto-start-reverse" });
+  marker.appendChild(svg("path", { d: "M0,0 L6,3 L0,6 z", fill: "#888" }));
+  defs.appendChild(marker);
+  root.appendChild(defs);
+  tokens.forEach((tok, t) => {
+    root.appendChild(svg("text", { x: left + t * colW + boxW / 2, y: 12, "text-anchor": "middle", class: "tok" },
+                         tok.length > 6 ? `${tok.slice(0, 5)}…` : tok));
+  });
+  const rects = new Array(T * C), boxOf = new Array(T * C), outlines = [];
+  groups.forEach((g, r) => {
+    const y = top + r * (rowH + gap);
+    root.appendChild(svg("text", { x: left - 6, y: y + rowH - 4, "text-anchor": "end", class: "row" }, g.name));
+    for (let t = 0; t < T; t++) {
+      const x = left + t * colW;
+      for (let u = 0; u < g.size; u++) {
+        const rect = svg("rect", { x: x + (u * boxW) / g.size, y, width: boxW / g.size, height: rowH, fill: "#fff",
+                                   "data-cell": t * C + g.start + u });
+        root.appendChild(rect);
+        rects[t * C + g.start + u] = rect;
+        boxOf[t * C + g.start + u] = outlines.length;
+      }
+      const outline = svg("rect", { x, y, width: boxW, height: rowH, fill: "none", stroke: "#999" });
+      root.appendChild(outline);
+      outlines.push(outline);
+      if (g.flow !== 0 && t < T - 1) {
+        const [x1, x2] = g.flow > 0 ? [x + boxW + 1, x + colW - 2] : [x + colW - 1, x + boxW + 2];
+        root.appendChild(svg("line", { x1, y1: y + rowH / 2, x2, y2: y + rowH / 2, stroke: "#888",
+                                       "marker-end": "url(#scrub-arrow)" }));
+      }
+    }
+  });
+  return { root, rects, boxOf, outlines };
+}
+
 function build(root, matrix) {
   const box = element("div", "scrub");
   const grid = element("table", "grid");
@@ -104,9 +156,10 @@ function build(root, matrix) {
   const ends = element("div", "ends");
   ends.append(element("span", "lo"), element("span", "hint", "drag: every state below follows; let go to keep the value"),
               element("span", "hi"));
-  box.append(grid, head2, range, ends);
+  const holder = element("div", "diagram");
+  box.append(grid, head2, range, ends, holder);
   root.appendChild(box);
-  return { box, spans, range, shape: JSON.stringify([matrix.name, matrix.rows, matrix.cols]) };
+  return { box, spans, range, holder, shape: JSON.stringify([matrix.name, matrix.rows, matrix.cols]) };
 }
 
 export default function (component) {
@@ -118,6 +171,13 @@ export default function (component) {
     ui = parentElement.__scrub = build(parentElement, data.matrix);
   }
   const { box, spans, range } = ui;
+  const diagramShape = JSON.stringify([data.tokens, data.groups]);
+  if (ui.diagramShape !== diagramShape) {
+    ui.diagram = buildDiagram(data.tokens, data.groups, data.C);
+    ui.holder.replaceChildren(ui.diagram.root);
+    ui.diagramShape = diagramShape;
+  }
+  const { rects, boxOf, outlines } = ui.diagram;
   const T = data.T, C = data.C, size = T * C, scale = 10 ** data.digits;
   const decoded = new Map();
   const entries = new Map(data.matrix.entries.map(e => [e.label, e]));
@@ -155,12 +215,31 @@ export default function (component) {
     box.dataset.label = label;
   }
 
+  // Colours every unit's stripe; a state box with a value that differs from the centre frame is outlined.
+  function paintDiagram(f, k, differs) {
+    const changed = new Uint8Array(outlines.length);
+    for (let i = 0; i < size; i++) {
+      const c = colour(cellValue(f, k, i), f.vmax[k]);
+      if (rects[i].__fill !== c) { rects[i].setAttribute("fill", c); rects[i].__fill = c; }
+      if (differs && differs[i]) changed[boxOf[i]] = 1;
+    }
+    outlines.forEach((o, b) => {
+      const mark = changed[b] === 1;
+      if (o.__mark !== mark) {
+        o.setAttribute("stroke", mark ? "#f59e0b" : "#999");
+        o.setAttribute("stroke-width", mark ? 2.5 : 1);
+        o.__mark = mark;
+      }
+    });
+  }
+
   function draw(label, k) {
     pending = null;
     const f = framesOf(label);
     if (!table || !table.cells[0].isConnected) table = statesTable(T, C);
     if (!table) { box.querySelector(".status").textContent = " (the states table is not shown)"; return; }
     const rest = framesOf(label);
+    const moved = new Uint8Array(size);
     let changed = 0;
     for (let i = 0; i < size; i++) {
       const s = cellText(f, k, i);
@@ -171,7 +250,9 @@ export default function (component) {
       if (last[1] !== c) { td.style.background = c; last[1] = c; }
       if (last[2] !== differs) { td.classList.toggle("changed", differs); last[2] = differs; }
       changed += differs;
+      moved[i] = differs ? 1 : 0;
     }
+    paintDiagram(f, k, moved);
     if (table.caption) {
       table.caption.textContent = `${changed} value(s) differ from ${entries.get(label).symbol} = ${f.values[data.centre]} (outlined).`;
     }
@@ -192,7 +273,10 @@ export default function (component) {
 
   box.dataset.id = data.id;
   box.dataset.ready = "1";
-  if (!parentElement.__dragging) show(current, data.centre);
+  if (!parentElement.__dragging) {
+    show(current, data.centre);
+    paintDiagram(framesOf(current), data.centre);
+  }
   if (!data.error) box.querySelector(".status").textContent = "";
 
   // Each new payload calls this function again on the same elements: the listeners of the last

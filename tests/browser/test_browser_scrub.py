@@ -26,6 +26,14 @@ CONTROLS = [
     # test_a_bad_number_is_refused_with_its_message_and_the_text_stays, test_keyboard_only_typing_tab_and_paste
 ]
 TAB = "Nudge one number"
+# While dragging only the cells on screen are redrawn: a wide window shows the widest tables here
+# whole (look_at scrolls them into view), so every cell can be compared.
+WIDE = {"width": 2400, "height": 1400}
+
+
+@pytest.fixture(autouse=True)
+def wide_window(page):
+    page.set_viewport_size(WIDE)
 
 
 def _seed() -> Workspace:
@@ -38,7 +46,23 @@ def printed(ws: Workspace) -> list[list[str]]:
     return [[num(float(v[t])) for _, _, v in cols] for t in range(len(ws.tokens))]
 
 
+LOOK = """async selector => {
+  const el = document.querySelector(selector) || [...document.querySelectorAll('*')].map(e => e.shadowRoot)
+    .filter(Boolean).map(r => r.querySelector(selector)).find(Boolean);
+  el.scrollIntoView({block: 'start'});
+  for (let i = 0; i < 3; i++) await new Promise(r => requestAnimationFrame(r));
+}"""
+
+
+def look_at(page, selector: str) -> None:
+    """Scroll ``selector`` (in the page or the scrub) to the top of the window, as a person does to
+    watch it, and let three frames pass: while dragging, only what is on screen is redrawn."""
+    page.evaluate(LOOK, selector)
+
+
 def shown(page) -> list[list[str]]:
+    """The states table's cells, row by row, once it is on screen."""
+    look_at(page, "[data-testid=stHtml] .states")
     return page.evaluate("""() => [...document.querySelectorAll('[data-testid=stHtml] .states tbody tr')]
         .map(r => [...r.querySelectorAll('td')].map(td => td.textContent))""")
 
@@ -59,6 +83,8 @@ def pick_number(page, label: str) -> None:
 
 def diagram_matches_table(page) -> int:
     """Every stripe of the unrolled diagram has its table cell's colour; returns the outlined boxes."""
+    look_at(page, ".unrolled")
+    look_at(page, "[data-testid=stHtml] .states")
     return page.evaluate("""() => {
       const tds = [...document.querySelectorAll('[data-testid=stHtml] .states tbody td')];
       const root = [...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean)

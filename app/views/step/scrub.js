@@ -46,8 +46,9 @@ function element(tag, className, text) {
 }
 
 // The page's states table, frozen for a drag: with automatic table layout every changed number
-// would make the browser measure the whole table again (the slow part of a frame).
-function statesTable(T, C) {
+// would make the browser measure the whole table again (the slow part of a frame). Only the cells
+// on screen (and 200 px around) are written while dragging; one that scrolls in gets the frame then.
+function statesTable(T, C, onShow) {
   const rows = document.querySelectorAll("[data-testid=stHtml] .states tbody tr");
   if (rows.length !== T) return null;
   const cells = [];
@@ -69,7 +70,17 @@ function statesTable(T, C) {
     table.style.tableLayout = "fixed";
   }
   const drawn = cells.map(td => [td.textContent, td.style.background, td.classList.contains("changed")]);
-  return { cells, drawn, caption: document.querySelector("[data-testid=stHtml] .states p") };
+  const visible = new Uint8Array(cells.length);
+  const index = new Map(cells.map((td, i) => [td, i]));
+  const observer = new IntersectionObserver(seen => {
+    for (const e of seen) {
+      const i = index.get(e.target);
+      visible[i] = e.isIntersecting ? 1 : 0;
+      if (e.isIntersecting) onShow(i);
+    }
+  }, { rootMargin: "200px" });
+  cells.forEach(td => observer.observe(td));
+  return { cells, drawn, visible, observer, caption: document.querySelector("[data-testid=stHtml] .states p") };
 }
 
 // The compact unrolled diagram: one column per token, one row per column group of the states table
@@ -176,11 +187,20 @@ export default function (component) {
     ui.diagram = buildDiagram(data.tokens, data.groups, data.C);
     ui.holder.replaceChildren(ui.diagram.root);
     ui.diagramShape = diagramShape;
+    if (ui.diagramObserver) ui.diagramObserver.disconnect();
+    ui.diagramVisible = false;
+    ui.diagramObserver = new IntersectionObserver(seen => {
+      ui.diagramVisible = seen[seen.length - 1].isIntersecting;
+      if (ui.diagramVisible && ui.diagramLate) ui.diagramLate();
+    }, { rootMargin: "200px" });
+    ui.diagramObserver.observe(ui.diagram.root);
   }
   const { rects, boxOf, outlines } = ui.diagram;
   const T = data.T, C = data.C, size = T * C, scale = 10 ** data.digits;
   const decoded = new Map();
   const entries = new Map(data.matrix.entries.map(e => [e.label, e]));
+  // The last payload's table watcher would write its own frames into cells that scroll in.
+  if (parentElement.__table) { parentElement.__table.observer.disconnect(); parentElement.__table = null; }
   let table = null, pending = null, drag = null;
 
   const framesOf = label => {
@@ -215,8 +235,11 @@ export default function (component) {
     box.dataset.label = label;
   }
 
-  // Colours every unit's stripe; a state box with a value that differs from the centre frame is outlined.
+  // Colours every unit's stripe; a state box with a value that differs from the centre frame is
+  // outlined. Skipped while the diagram is off screen (it is painted when it scrolls in).
   function paintDiagram(f, k, differs) {
+    if (!ui.diagramVisible) { ui.diagramLate = () => paintDiagram(f, k, differs); return; }
+    ui.diagramLate = null;
     const changed = new Uint8Array(outlines.length);
     for (let i = 0; i < size; i++) {
       const c = colour(cellValue(f, k, i), f.vmax[k]);
@@ -233,24 +256,35 @@ export default function (component) {
     });
   }
 
+  let latest = null;  // the frame on screen: {label, k}
+  function writeCell(i, f, k) {
+    const s = cellText(f, k, i);
+    const c = colour(cellValue(f, k, i), f.vmax[k]);
+    const differs = s !== cellText(f, data.centre, i);
+    const last = table.drawn[i], td = table.cells[i];
+    if (last[0] !== s) { if (td.firstChild) td.firstChild.nodeValue = s; else td.textContent = s; last[0] = s; }
+    if (last[1] !== c) { td.style.background = c; last[1] = c; }
+    if (last[2] !== differs) { td.classList.toggle("changed", differs); last[2] = differs; }
+  }
+
   function draw(label, k) {
     pending = null;
     const f = framesOf(label);
-    if (!table || !table.cells[0].isConnected) table = statesTable(T, C);
+    latest = { label, k };
+    if (!table || !table.cells[0].isConnected) {
+      if (parentElement.__table) parentElement.__table.observer.disconnect();
+      table = parentElement.__table = statesTable(T, C, i => {
+        if (latest) writeCell(i, framesOf(latest.label), latest.k);
+      });
+    }
     if (!table) { box.querySelector(".status").textContent = " (the states table is not shown)"; return; }
-    const rest = framesOf(label);
     const moved = new Uint8Array(size);
     let changed = 0;
     for (let i = 0; i < size; i++) {
-      const s = cellText(f, k, i);
-      const c = colour(cellValue(f, k, i), f.vmax[k]);
-      const differs = s !== cellText(rest, data.centre, i);
-      const last = table.drawn[i], td = table.cells[i];
-      if (last[0] !== s) { if (td.firstChild) td.firstChild.nodeValue = s; else td.textContent = s; last[0] = s; }
-      if (last[1] !== c) { td.style.background = c; last[1] = c; }
-      if (last[2] !== differs) { td.classList.toggle("changed", differs); last[2] = differs; }
-      changed += differs;
+      const differs = cellText(f, k, i) !== cellText(f, data.centre, i);
       moved[i] = differs ? 1 : 0;
+      changed += moved[i];
+      if (table.visible[i]) writeCell(i, f, k);
     }
     paintDiagram(f, k, moved);
     if (table.caption) {

@@ -8,7 +8,8 @@ page's largest sizes). For each:
   the page's own clock, from the press to that number's first frame on screen (when the matrix is
   too large to send every entry's frames, this holds the server's scan, encoding, transfer and the
   browser's decoding); also the server-side time to build the payload (median ms);
-* drag: a pointer that moves every animation frame (a script sets the slider and dispatches the
+* drag (the slider scrolled to the top of the window, the diagram and the table under it, as a
+  person watching them; only what is on screen is redrawn): a pointer that moves every animation frame (a script sets the slider and dispatches the
   'input' event a moving pointer sends, once per requestAnimationFrame) for --seconds; a
   MutationObserver on the states table marks the animation frames whose states changed. Prints
   frames per second with a visible change and the p95 of the time between animation frames;
@@ -74,6 +75,8 @@ PRESS_CLOCK = """label => {
 DRAG = """async ([seconds]) => {
   const roots = [...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean);
   const range = roots.map(r => r.querySelector('.scrub .range')).find(Boolean);
+  range.scrollIntoView({block: 'start'});  // as a person watching: the slider on top, the diagram and table below
+  for (let i = 0; i < 3; i++) await new Promise(r => requestAnimationFrame(r));
   const table = document.querySelector('[data-testid=stHtml] .states');
   let mutated = false;
   const obs = new MutationObserver(() => { mutated = true; });
@@ -146,6 +149,7 @@ def drag_stats(result: dict, seconds: float) -> tuple[float, float]:
 
 def mouse_drag(page, seconds: float) -> float:
     """Drag the knob with Playwright's mouse for ``seconds``; frames with a visible change per second."""
+    page.locator(".scrub .range").evaluate("r => r.scrollIntoView({block: 'start'})")
     rng_box = page.locator(".scrub .range").bounding_box()
     y = rng_box["y"] + rng_box["height"] / 2
     x0, w = rng_box["x"], rng_box["width"]

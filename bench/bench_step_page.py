@@ -135,13 +135,20 @@ def main():
             nudge_in = pn.locator("[data-testid=stTabPanel]:visible input[type=number]")
             nudge_in.wait_for()
             nudge_cell = pn.locator(".states tbody tr").first.locator("td").first
-            pm = b.new_page(viewport={"width": 1400, "height": 1000})  # typing into the scrub's matrix
+            # Typing into the scrub's matrix, in a window tall enough to show the matrix and the states
+            # table together, as a person watching the states would have it (the scrub redraws only
+            # the cells on screen; one scrolled into view gets its frame then).
+            pm = b.new_page(viewport={"width": 1400, "height": 1400})
             goto(pm, servers["app"].url, "/step_by_step")
             pm.get_by_role("tab", name="Nudge one number").click()
             wait_for_app(pm)
             pm.locator(".scrub .num[data-label='x_1[1]  (I)']").wait_for()
             seed = Workspace.from_example(presets.seed_example())
             x11 = {"value": float(seed.embeddings[0, 0])}
+            watched = pm.locator("[data-testid=stHtml] .states tbody td").first
+            watched.wait_for()
+            if not pm.evaluate("el => el.getBoundingClientRect().bottom <= innerHeight", watched.element_handle()):
+                raise SystemExit("the states table is below the window: the typing figures would time a cell no one sees")
 
             def type_matrix(text: str) -> float:
                 """ms from Enter in the matrix's box for x_1[1] to the frame showing the new h_1 forward."""

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from test_browser_step import open_tab, states_table
 
 from app.editing import nudge_targets, value_at, with_value
-from app.scrub import FRAMES, value_for
+from app.scrub import FRAMES, VALUE_DIGITS, value_for
 from app.tables import states_columns
 from app.workspace import Workspace
 from birnn_core import num, presets, run
@@ -307,6 +307,35 @@ def test_type_a_number_into_the_matrix_and_press_enter(page, app_server, typed):
     expect(page.get_by_label(symbol, exact=True)).to_have_value(f"{value:.4f}")
     expect(page.locator(f".scrub .num[data-label='{label}']")).to_have_text(num(value, 4))
     assert_page_clean(page)
+
+
+# Enter pressed from a script, and the states table read in the same task: what it shows then was
+# drawn before any answer from the server could arrive.
+ENTER_AND_READ = """() => {
+  const input = [...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean)
+    .map(r => r.querySelector('.scrub input.edit')).find(Boolean);
+  input.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true}));
+  return [...document.querySelectorAll('[data-testid=stHtml] .states tbody tr')]
+    .map(r => [...r.querySelectorAll('td')].map(td => td.textContent));
+}"""
+
+
+def test_a_typed_value_on_the_scrubs_grid_shows_before_the_server_answers(page, app_server):
+    ws = _seed()
+    label = "W_f[1][2]"
+    path, index, _ = nudge_targets(ws)[label]
+    typed = num(value_for(ws, path, index, FRAMES // 2 + 7), VALUE_DIGITS)  # a frame's value, as printed
+    value = float(typed)
+    goto(page, app_server, "/step_by_step")
+    open_tab(page, TAB, table=False)
+    pick_number(page, label)
+    scrubber(page, f"{label}=")
+    box = open_editor(page, label)
+    box.fill(typed)
+    look_at(page, "[data-testid=stHtml] .states")
+    assert page.evaluate(ENTER_AND_READ) == printed(with_value(ws, path, index, value))
+    expect(page.locator(".scrub")).to_have_attribute("data-id", f"{label}={value!r}")
+    assert shown(page) == printed(with_value(ws, path, index, value))
 
 
 @pytest.mark.parametrize("typed,message", [

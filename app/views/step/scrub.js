@@ -70,7 +70,9 @@ function statesTable(T, C, onShow) {
     table.style.tableLayout = "fixed";
   }
   const drawn = cells.map(td => [td.textContent, td.style.background, td.classList.contains("changed")]);
-  const visible = new Uint8Array(cells.length);
+  // Every cell counts as on screen until the observer's first report (it comes a frame later),
+  // so a frame drawn at once, like a typed value's, is not lost on the cells a person sees.
+  const visible = new Uint8Array(cells.length).fill(1);
   const index = new Map(cells.map((td, i) => [td, i]));
   const observer = new IntersectionObserver(seen => {
     for (const e of seen) {

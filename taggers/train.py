@@ -33,6 +33,7 @@ from typing import Any, cast
 import numpy as np
 import torch
 from torch import nn
+from torch.optim import swa_utils
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .conllu import SPLITS, UPOS_TAGS, find_split, read_conllu, sha256_file
@@ -59,6 +60,7 @@ class HParams:
     clip: float = 5.0
     epochs: int = 20  # what the shipped models were trained with (see their cards' "command")
     patience: int = 3
+    ema: float = 0.0  # decay of an exponential moving average of the weights, scored and shipped; 0: off
 
     def resolved_hidden(self) -> int:
         if self.hidden:
@@ -275,7 +277,7 @@ def hparams(args) -> HParams:
     return HParams(direction=args.direction, cell=args.cell, layers=args.layers, hidden=args.hidden,
                    word_dim=args.word_dim, ngram_dim=args.ngram_dim, ngram_buckets=args.ngram_buckets,
                    dropout=args.dropout, batch_size=args.batch_size, lr=args.lr, epochs=args.epochs,
-                   patience=args.patience)
+                   patience=args.patience, ema=args.ema)
 
 
 def train(args) -> dict:
@@ -303,6 +305,9 @@ def train(args) -> dict:
     model = TaggerNet(len(vocab.words), hp).to(device)
     params = count_params(model)
     opt = torch.optim.Adam(model.parameters(), lr=hp.lr, betas=(0.9, 0.9))
+    # The averaged copy is the same network with other numbers: what is scored, kept and shipped.
+    scored = (swa_utils.AveragedModel(model, multi_avg_fn=swa_utils.get_ema_multi_avg_fn(hp.ema))
+              if hp.ema else None)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", factor=0.5, patience=1)
     loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
     rng = np.random.default_rng(args.seed)
@@ -326,12 +331,15 @@ def train(args) -> dict:
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), hp.clip)
             opt.step()
+            if scored is not None:
+                scored.update_parameters(model)
             k = int((tags != -100).sum())
             total_loss += float(loss.detach()) * k
             n_tok += k
             bar.set_postfix(loss=f"{total_loss / max(n_tok, 1):.3f}", refresh=False)
         bar.close()
-        dev_acc = accuracy(predict(model, enc["dev"], device), enc["dev"])
+        kept = model if scored is None else cast(TaggerNet, scored.module)
+        dev_acc = accuracy(predict(kept, enc["dev"], device), enc["dev"])
         sched.step(dev_acc)
         secs = time.perf_counter() - t0
         history.append({"epoch": epoch, "train_loss": total_loss / max(n_tok, 1), "dev_accuracy": dev_acc,
@@ -340,7 +348,7 @@ def train(args) -> dict:
               f"dev {dev_acc * 100:.2f}% ({secs:.1f} s)", flush=True)
         if dev_acc > best_dev:
             best_dev, best_epoch, bad = dev_acc, epoch, 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best_state = {k: v.detach().clone() for k, v in kept.state_dict().items()}
         else:
             bad += 1
             if bad >= hp.patience:
@@ -400,7 +408,9 @@ def train(args) -> dict:
             "best_epoch": best_epoch, "history": history,
             "optimizer": f"Adam(lr={hp.lr}, betas=(0.9, 0.9)), ReduceLROnPlateau(dev, 0.5, patience 1), "
                          f"clip {hp.clip}, dropout {hp.dropout}, word dropout alpha/(alpha+count) "
-                         f"alpha={hp.word_dropout_alpha}, early stopping patience {hp.patience} on dev",
+                         f"alpha={hp.word_dropout_alpha}, early stopping patience {hp.patience} on dev"
+                         + (f", scored and shipped: the weights' exponential moving average (decay {hp.ema} "
+                            "per step)" if hp.ema else ""),
         },
         "dev_accuracy": accuracy(preds["dev"], enc["dev"]),
         "test_accuracy": report["overall"]["accuracy"],
@@ -544,6 +554,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=d.lr)
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--patience", type=int, default=d.patience)
+    p.add_argument("--ema", type=float, default=d.ema,
+                   help="score and ship an exponential moving average of the weights with this decay per "
+                        "step (e.g. 0.999); 0: the weights as trained")
     p.add_argument("--progress", action="store_true", help="live progress bar even when not on a tty")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--ship", nargs="+", metavar="RUN_DIR",

@@ -50,3 +50,28 @@ def test_missing_data_dir_is_a_clear_error(tmp_path, capsys):
     rc = train_tagger.main(["--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
     assert rc == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason="UD English-EWT not present")
+def test_ema_scores_and_ships_the_averaged_weights(tmp_path):
+    """--ema: the weights that are scored on dev are the ones written (NumPy reproduces the card's
+    dev accuracy from them), and they are not the weights as trained."""
+    import numpy as np
+    from taggers.conllu import find_split, read_conllu
+
+    common = ["--data-dir", str(DATA), "--direction", "bi", "--seed", "2", "--device", "cpu", "--threads", "1",
+              "--max-sentences", "200", "--epochs", "2", "--hidden", "16", "--layers", "1", "--word-dim", "16",
+              "--ngram-dim", "8", "--ngram-buckets", "1024", "--batch-size", "8", "--lr", "0.01", "--quiet"]
+    assert train_tagger.main([*common, "--out", str(tmp_path / "plain")]) == 0
+    assert train_tagger.main([*common, "--out", str(tmp_path / "ema"), "--ema", "0.9"]) == 0
+    card = json.loads((tmp_path / "ema" / "card.json").read_text())
+    assert card["hyperparameters"]["ema"] == 0.9
+    assert "moving average (decay 0.9 per step)" in card["training"]["optimizer"]
+    assert card["command"].endswith("--ema 0.9")
+    dev = read_conllu(find_split(DATA, "dev"))[:200]
+    m = tg.load_tagger(tmp_path / "ema", "bi")
+    ok = sum(p == g for s in dev for p, g in zip(m.tag(list(s.words))[0], s.tags))
+    assert ok / sum(len(s) for s in dev) == pytest.approx(card["dev_accuracy"], abs=1e-9)
+    with np.load(tmp_path / "ema" / "model.npz") as a, np.load(tmp_path / "plain" / "model.npz") as b:
+        assert sorted(a.files) == sorted(b.files)
+        assert any(not np.array_equal(a[k], b[k]) for k in a.files)

@@ -46,9 +46,11 @@ def printed(ws: Workspace) -> list[list[str]]:
     return [[num(float(v[t])) for _, _, v in cols] for t in range(len(ws.tokens))]
 
 
-LOOK = """async selector => {
-  const el = document.querySelector(selector) || [...document.querySelectorAll('*')].map(e => e.shadowRoot)
-    .filter(Boolean).map(r => r.querySelector(selector)).find(Boolean);
+# The element ``selector`` names, in the page or inside a component's shadow root (the scrub's).
+FIND = """const find = selector => document.querySelector(selector) || [...document.querySelectorAll('*')]
+  .map(e => e.shadowRoot).filter(Boolean).map(r => r.querySelector(selector)).find(Boolean);"""
+LOOK = """async selector => {""" + FIND + """
+  const el = find(selector);
   el.scrollIntoView({block: 'start'});
   for (let i = 0; i < 3; i++) await new Promise(r => requestAnimationFrame(r));
 }"""
@@ -311,10 +313,8 @@ def test_type_a_number_into_the_matrix_and_press_enter(page, app_server, typed):
 
 # Enter pressed from a script, and the states table read in the same task: what it shows then was
 # drawn before any answer from the server could arrive.
-ENTER_AND_READ = """() => {
-  const input = [...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean)
-    .map(r => r.querySelector('.scrub input.edit')).find(Boolean);
-  input.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true}));
+ENTER_AND_READ = """() => {""" + FIND + """
+  find('.scrub input.edit').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true}));
   return [...document.querySelectorAll('[data-testid=stHtml] .states tbody tr')]
     .map(r => [...r.querySelectorAll('td')].map(td => td.textContent));
 }"""

@@ -54,24 +54,19 @@ def test_missing_data_dir_is_a_clear_error(tmp_path, capsys):
 
 @pytest.mark.skipif(not DATA.is_dir(), reason="UD English-EWT not present")
 def test_ema_scores_and_ships_the_averaged_weights(tmp_path):
-    """--ema: the weights that are scored on dev are the ones written (NumPy reproduces the card's
-    dev accuracy from them), and they are not the weights as trained."""
-    import numpy as np
-    from taggers.conllu import find_split, read_conllu
-
+    """--ema: the averaged weights are what is scored and written. With a decay this close to 1 the
+    average hardly leaves the weights after the first step, so it tags far worse than the weights as
+    trained; a run that shipped the trained weights would score like the plain run."""
     common = ["--data-dir", str(DATA), "--direction", "bi", "--seed", "2", "--device", "cpu", "--threads", "1",
               "--max-sentences", "200", "--epochs", "2", "--hidden", "16", "--layers", "1", "--word-dim", "16",
               "--ngram-dim", "8", "--ngram-buckets", "1024", "--batch-size", "8", "--lr", "0.01", "--quiet"]
     assert train_tagger.main([*common, "--out", str(tmp_path / "plain")]) == 0
-    assert train_tagger.main([*common, "--out", str(tmp_path / "ema"), "--ema", "0.9"]) == 0
+    assert train_tagger.main([*common, "--out", str(tmp_path / "ema"), "--ema", "0.99999"]) == 0
+    plain = json.loads((tmp_path / "plain" / "card.json").read_text())
     card = json.loads((tmp_path / "ema" / "card.json").read_text())
-    assert card["hyperparameters"]["ema"] == 0.9
-    assert "moving average (decay 0.9 per step)" in card["training"]["optimizer"]
-    assert card["command"].endswith("--ema 0.9")
-    dev = read_conllu(find_split(DATA, "dev"))[:200]
-    m = tg.load_tagger(tmp_path / "ema", "bi")
-    ok = sum(p == g for s in dev for p, g in zip(m.tag(list(s.words))[0], s.tags))
-    assert ok / sum(len(s) for s in dev) == pytest.approx(card["dev_accuracy"], abs=1e-9)
-    with np.load(tmp_path / "ema" / "model.npz") as a, np.load(tmp_path / "plain" / "model.npz") as b:
-        assert sorted(a.files) == sorted(b.files)
-        assert any(not np.array_equal(a[k], b[k]) for k in a.files)
+    assert card["hyperparameters"]["ema"] == 0.99999 and plain["hyperparameters"]["ema"] == 0.0
+    assert "moving average (decay 0.99999 per step)" in card["training"]["optimizer"]
+    assert card["command"].endswith("--ema 0.99999")
+    assert plain["dev_accuracy"] > 0.4
+    assert card["dev_accuracy"] < plain["dev_accuracy"] - 0.15  # measured on the written weights
+    assert max(h["dev_accuracy"] for h in card["training"]["history"]) < plain["dev_accuracy"] - 0.15

@@ -18,6 +18,7 @@ from app.views.step.editors import editors
 from app.views.step.own_model import own_model_panel
 from app.views.presenter import presenting
 from app.views.step.results import current_step, seed_check, share_and_export, step_view
+from app.workspace import Workspace
 
 st.title("Step by step")
 st.caption("Edit any number: every value that depends on it is recomputed, and the arithmetic is written "
@@ -53,10 +54,18 @@ def body() -> None:
         st.rerun()
     t0 = time.perf_counter()
     ws = get_workspace()
-    new_ws, errors = (ws, []) if presenting() else editors(ws, generation())
+    new_ws, errors, draw_last = (ws, [], None) if presenting() else editors(ws, generation())
     if differs(new_ws, ws):
         set_workspace(new_ws)
         ws = new_ws
+    results(ws, errors)
+    if draw_last:
+        draw_last()
+    log_rerun_ms("step_by_step.body", t0)
+
+
+def results(ws: Workspace, errors: list[str]) -> None:
+    """The states table, the written-out step, the seed check and the share panel."""
     result = compute()
     if result.error:
         st.error(text.markdown(result.error))
@@ -73,7 +82,6 @@ def body() -> None:
     seed_check(trace)
     if not presenting():
         share_and_export(ws, trace)
-    log_rerun_ms("step_by_step.body", t0)
 
 
 body()

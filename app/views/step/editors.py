@@ -2,6 +2,8 @@
 output layer, and one number at a time. Only the open tab's tables are drawn (speed)."""
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import streamlit as st
 
@@ -14,7 +16,7 @@ from app.state import (DIRECTION_EDITOR, EDIT_LAYER, EDIT_TAB, EMBEDDINGS_EDITOR
                        NUDGE_VALUE, SENTENCE, SENTENCE_MSG, TAB_GEN, get_workspace, restart_workspace,
                        set_workspace)
 from app.tables import CellError, parse_blocks, parse_embeddings
-from app.views.step.scrub import scrub
+from app.views.step.scrub import scrub_later
 from app.workspace import MAX_TOKENS, Workspace, token_problem
 
 TABS = ["Tokens & embeddings", "Forward weights", "Backward weights", "Output layer", "Nudge one number"]
@@ -36,8 +38,9 @@ def edited_layer(ws: Workspace) -> int:
                     on_change=_tab_changed)
 
 
-def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str]]:
-    """The open tab's tables; returns the workspace with every valid edit applied, and the errors."""
+def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str], Callable[[], None] | None]:
+    """The open tab's tables; returns the workspace with every valid edit applied, the errors, and
+    what the page draws after the states table (the Nudge tab's scrub, when that tab is open)."""
     layer = edited_layer(ws)
     tab_gen = f"{gen}_{st.session_state.get(TAB_GEN, 0)}"
     if st.session_state.get(FRAMES_GEN) != tab_gen:
@@ -46,9 +49,10 @@ def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str]]:
     errors: list[str] = []
     new = ws.copy()
     tab_x, tab_f, tab_b, tab_o, tab_n = st.tabs(TABS, key=EDIT_TAB, on_change=_tab_changed)
+    draw_last = None
     if tab_n.open:
         with tab_n:
-            nudge(ws, tab_gen)
+            draw_last = nudge(ws, tab_gen)
     if tab_x.open:
         with tab_x:
             embeddings_editor(ws, new, tab_gen, frames, errors)
@@ -71,7 +75,7 @@ def editors(ws: Workspace, gen: int) -> tuple[Workspace, list[str]]:
             st.caption(head_caption(ws))
             new.head_W, new.head_b = edit_blocks(frames["head"], HEAD_EDITOR.at(gen),
                                                  [("W_o", ws.head_W), ("b_o", ws.head_b)], errors)
-    return (new.tied() if ws.tie else new), errors
+    return (new.tied() if ws.tie else new), errors, draw_last
 
 
 def edit_blocks(frame, key: str, blocks: list[tuple[str, np.ndarray]], errors: list) -> list[np.ndarray]:
@@ -124,8 +128,9 @@ def _apply_nudge(path: str, index: tuple, key: str) -> None:
     set_workspace(with_value(get_workspace(), path, index, float(st.session_state[key])))
 
 
-def nudge(ws: Workspace, gen: str) -> None:
-    """The fastest editing path: one number input (arrow keys step it by 0.05), no table to redraw."""
+def nudge(ws: Workspace, gen: str) -> Callable[[], None]:
+    """The fastest editing path: one number input (arrow keys step it by 0.05), no table to redraw;
+    returns what draws the scrub under it."""
     targets = nudge_targets(ws)
     label = st.selectbox("Number to change", list(targets), key=NUDGE_TARGET.at(gen))
     path, index, symbol = targets[label]
@@ -133,4 +138,4 @@ def nudge(ws: Workspace, gen: str) -> None:
     st.number_input(symbol, value=value_at(ws, path, index), step=0.05, format="%.4f", key=key,
                     on_change=_apply_nudge, args=(path, index, key),
                     help="Type a value or use the arrow keys; every value below follows at once.")
-    scrub(gen)
+    return scrub_later(gen)

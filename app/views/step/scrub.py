@@ -6,6 +6,7 @@ moves; releasing sends the frame back and the page recomputes for real."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import streamlit as st
 
@@ -78,6 +79,18 @@ def _edit(gen: str, event: object) -> None:
 
 def _event(gen: str, name: str) -> object:
     return (st.session_state.get(SCRUB.at(gen)) or {}).get(name)
+
+
+def scrub_later(gen: str) -> Callable[[], None]:
+    """Keeps the scrub's place; the function returned draws it there. The page calls it after the
+    states table: its frames (about 20 kB per number of the matrix) would otherwise reach the browser
+    before the values a person is waiting for."""
+    place = st.container()
+
+    def draw() -> None:
+        with place:
+            scrub(gen)
+    return draw
 
 
 @st.fragment

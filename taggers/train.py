@@ -61,6 +61,7 @@ class HParams:
     epochs: int = 20  # what the shipped models were trained with (see their cards' "command")
     patience: int = 3
     ema: float = 0.0  # decay of an exponential moving average of the weights, scored and shipped; 0: off
+    adversarial: float = 0.0  # alpha of adversarial training on the input vectors (alpha * sqrt(d) per word); 0: off
 
     def resolved_hidden(self) -> int:
         if self.hidden:
@@ -91,10 +92,14 @@ class TaggerNet(nn.Module):
         return torch.cat([self.word(word), ng, shape], dim=-1)
 
     def forward(self, word, ngram_flat, ngram_offsets, shape, lengths):
-        x = self.drop(self.inputs(word, ngram_flat, ngram_offsets, shape))
+        return self.from_inputs(self.inputs(word, ngram_flat, ngram_offsets, shape), lengths)
+
+    def from_inputs(self, x, lengths):
+        """Logits (B, T, tags) from the input vectors x (B, T, d) of sentences of these lengths."""
+        x = self.drop(x)
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         y, _ = self.rnn(packed)
-        y, _ = pad_packed_sequence(y, batch_first=True, total_length=word.shape[1])
+        y, _ = pad_packed_sequence(y, batch_first=True, total_length=x.shape[1])
         return self.out(self.drop(y))
 
 
@@ -272,12 +277,34 @@ def load_splits(data_dir: Path, max_sentences: int | None):
     return data, info
 
 
+def adversarial_perturbation(loss, x, alpha: float):
+    """The step of length alpha * sqrt(d) per word along the gradient of ``loss`` with respect to the
+    input vectors x (B, T, d) that raises the loss most, to first order (Yasunaga et al. 2018, "Robust
+    Multilingual Part-of-Speech Tagging via Adversarial Training"); padding gets none."""
+    (g,) = torch.autograd.grad(loss, x, retain_graph=True)
+    norm = g.norm(dim=-1, keepdim=True)
+    return (alpha * math.sqrt(x.shape[-1]) * g / norm.clamp_min(1e-12) * (norm > 0)).detach()
+
+
+def batch_loss(model: TaggerNet, batch, loss_fn, alpha: float):
+    """(the loss on the batch as it is, the loss trained on): the second adds the loss on the
+    adversarially perturbed input vectors when alpha > 0."""
+    word, flat, offs, shape, lens, tags = batch
+    x = model.inputs(word, flat, offs, shape)
+    logits = model.from_inputs(x, lens)
+    loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tags.reshape(-1))
+    if not alpha:
+        return loss, loss
+    adv = model.from_inputs(x + adversarial_perturbation(loss, x, alpha), lens)
+    return loss, loss + loss_fn(adv.reshape(-1, adv.shape[-1]), tags.reshape(-1))
+
+
 def hparams(args) -> HParams:
     """The hyper-parameters a parsed command line asks for (the rest keep HParams' defaults)."""
     return HParams(direction=args.direction, cell=args.cell, layers=args.layers, hidden=args.hidden,
                    word_dim=args.word_dim, ngram_dim=args.ngram_dim, ngram_buckets=args.ngram_buckets,
                    dropout=args.dropout, batch_size=args.batch_size, lr=args.lr, epochs=args.epochs,
-                   patience=args.patience, ema=args.ema)
+                   patience=args.patience, ema=args.ema, adversarial=args.adversarial)
 
 
 def train(args) -> dict:
@@ -324,11 +351,11 @@ def train(args) -> dict:
         bar = tqdm(bl, desc=f"{args.direction} s{args.seed} epoch {epoch}", unit="batch",
                    disable=False, mininterval=5.0 if quiet else 0.1, file=sys.stderr)
         for idx in bar:
-            word, flat, offs, shape, lens, tags = enc["train"].batch(idx, device, rng, hp.word_dropout_alpha)
-            logits = model(word, flat, offs, shape, lens)
-            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tags.reshape(-1))
+            batch = enc["train"].batch(idx, device, rng, hp.word_dropout_alpha)
+            tags = batch[-1]
+            loss, trained_on = batch_loss(model, batch, loss_fn, hp.adversarial)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            trained_on.backward()
             nn.utils.clip_grad_norm_(model.parameters(), hp.clip)
             opt.step()
             if scored is not None:
@@ -410,7 +437,9 @@ def train(args) -> dict:
                          f"clip {hp.clip}, dropout {hp.dropout}, word dropout alpha/(alpha+count) "
                          f"alpha={hp.word_dropout_alpha}, early stopping patience {hp.patience} on dev"
                          + (f", scored and shipped: the weights' exponential moving average (decay {hp.ema} "
-                            "per step)" if hp.ema else ""),
+                            "per step)" if hp.ema else "")
+                         + (f", adversarial training on the input vectors (alpha {hp.adversarial}: a step of "
+                            "alpha * sqrt(d) per word)" if hp.adversarial else ""),
         },
         "dev_accuracy": accuracy(preds["dev"], enc["dev"]),
         "test_accuracy": report["overall"]["accuracy"],
@@ -557,6 +586,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--ema", type=float, default=d.ema,
                    help="score and ship an exponential moving average of the weights with this decay per "
                         "step (e.g. 0.999); 0: the weights as trained")
+    p.add_argument("--adversarial", type=float, default=d.adversarial,
+                   help="train on the loss at input vectors moved alpha * sqrt(d) per word along the gradient "
+                        "too (e.g. 0.02); 0: off")
     p.add_argument("--progress", action="store_true", help="live progress bar even when not on a tty")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--ship", nargs="+", metavar="RUN_DIR",

@@ -166,7 +166,7 @@ def test_model_cards_record_the_command_that_trains_them():
         assert not any(a.startswith("/") for a in argv), card["command"]
         args = tt.parser().parse_args(argv[3:])
         hp = tt.hparams(args)
-        recorded = {"ema": 0.0} | card["hyperparameters"]  # cards from before --ema trained without one
+        recorded = {"ema": 0.0, "adversarial": 0.0} | card["hyperparameters"]  # older cards: trained without them
         assert asdict(hp) | {"hidden": hp.resolved_hidden()} == recorded
         assert (args.direction, args.seed) == (card["direction"], card["seed"])
         assert (args.device, args.threads) == (card["training"]["device"], card["training"]["torch_threads"])

@@ -70,3 +70,64 @@ def test_ema_scores_and_ships_the_averaged_weights(tmp_path):
     assert plain["dev_accuracy"] > 0.4
     assert card["dev_accuracy"] < plain["dev_accuracy"] - 0.15  # measured on the written weights
     assert max(h["dev_accuracy"] for h in card["training"]["history"]) < plain["dev_accuracy"] - 0.15
+
+
+def _tiny_net_and_batch():
+    """A small bi-LSTM tagger (dropout off) and input vectors x (3, 5, d) of sentences of 5, 3, 4 words."""
+    torch.manual_seed(0)
+    hp = train_tagger.HParams(hidden=8, layers=1, word_dim=6, ngram_dim=4, ngram_buckets=64, dropout=0.0)
+    net = train_tagger.TaggerNet(20, hp).eval()
+    lengths = torch.tensor([5, 3, 4])
+    x = torch.randn(3, 5, hp.word_dim + hp.ngram_dim + tg.N_SHAPE, requires_grad=True)
+    tags = torch.randint(0, len(tg.UPOS_TAGS), (3, 5))
+    tags[torch.arange(5)[None, :] >= lengths[:, None]] = -100
+    return net, x, lengths, tags
+
+
+def test_the_adversarial_step_has_its_length_per_word_and_raises_the_loss_more_than_random_steps():
+    net, x, lengths, tags = _tiny_net_and_batch()
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
+
+    def loss_at(v):
+        logits = net.from_inputs(v, lengths)
+        return loss_fn(logits.reshape(-1, logits.shape[-1]), tags.reshape(-1))
+
+    alpha, d = 0.05, x.shape[-1]
+    loss = loss_at(x)
+    r = train_tagger.adversarial_perturbation(loss, x, alpha)
+    norms = r.norm(dim=-1)
+    real = torch.arange(5)[None, :] < lengths[:, None]
+    assert torch.allclose(norms[real], torch.full_like(norms[real], alpha * d ** 0.5))
+    assert float(norms[~real].abs().max()) == 0.0  # padding is not moved
+    adversarial = float(loss_at(x + r))
+    for seed in range(20):
+        g = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed))
+        random_step = alpha * d ** 0.5 * g / g.norm(dim=-1, keepdim=True) * real[..., None]
+        assert adversarial > float(loss_at(x + random_step))
+    assert adversarial > float(loss)
+
+
+def test_batch_loss_adds_the_adversarial_term_only_when_asked(tmp_path):
+    net, x, lengths, tags = _tiny_net_and_batch()
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
+    word = torch.randint(2, 20, (3, 5))
+    flat, offsets = torch.randint(1, 64, (15,)), torch.arange(15)
+    shape = torch.zeros(3, 5, tg.N_SHAPE)
+    batch = (word, flat, offsets, shape, lengths, tags)
+    clean, trained_on = train_tagger.batch_loss(net, batch, loss_fn, 0.0)
+    assert trained_on is clean
+    clean2, trained_on = train_tagger.batch_loss(net, batch, loss_fn, 0.05)
+    assert torch.isclose(clean2, clean)
+    assert float(trained_on) > 2 * float(clean)  # the loss at the perturbed inputs is above the clean one
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason="UD English-EWT not present")
+def test_adversarial_training_is_recorded_in_the_card(tmp_path):
+    assert train_tagger.main(["--data-dir", str(DATA), "--direction", "uni", "--seed", "1", "--device", "cpu",
+                              "--threads", "1", "--max-sentences", "100", "--epochs", "1", "--hidden", "8",
+                              "--layers", "1", "--word-dim", "8", "--ngram-dim", "8", "--ngram-buckets", "512",
+                              "--out", str(tmp_path / "adv"), "--adversarial", "0.05", "--quiet"]) == 0
+    card = json.loads((tmp_path / "adv" / "card.json").read_text())
+    assert card["hyperparameters"]["adversarial"] == 0.05
+    assert "adversarial training on the input vectors (alpha 0.05" in card["training"]["optimizer"]
+    assert "--adversarial 0.05" in card["command"]

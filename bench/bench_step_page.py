@@ -5,8 +5,9 @@ number_input + one line) and one headless Debian chromium. Each sample: type a n
 a cell, press Enter, and time until the new text is on screen. Samples are interleaved.
 Also types into the Nudge tab's matrix (the scrub's editor) two kinds of value, timed from Enter
 against the number_input floor timed the same way. Also prints the server-side script time of those reruns, which the entry file logs when
-BIRNN_LOG_RERUN_MS is set.
-Usage: python bench/bench_step_page.py [--samples N]
+BIRNN_LOG_RERUN_MS is set. With --against DIR (another checkout, e.g. `git worktree add DIR <commit>`,
+run with this environment) the Nudge tab's two paths are also timed on DIR's app, interleaved.
+Usage: python bench/bench_step_page.py [--samples N] [--against DIR]
 """
 import argparse
 import os
@@ -14,6 +15,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
@@ -51,6 +54,78 @@ class PageServer(AppServer):
             return super().start()
         finally:
             browser_utils.ENTRY = old
+
+
+class CheckoutServer(AppServer):
+    """The app of another checkout, run from its own folder (its own app/ and birnn_core/)."""
+
+    def __init__(self, root: Path):
+        super().__init__()
+        self.root = root
+
+    def start(self):
+        import browser_utils
+        old = browser_utils.ROOT, browser_utils.ENTRY
+        browser_utils.ROOT, browser_utils.ENTRY = self.root, self.root / "app" / "streamlit_app.py"
+        try:
+            return super().start()
+        finally:
+            browser_utils.ROOT, browser_utils.ENTRY = old
+
+
+class NudgeTab:
+    """The Nudge tab's two typing paths on one app: the number box (time to the new text), and the
+    scrub's matrix (page clock from Enter to the frame showing the new state)."""
+
+    def __init__(self, browser, url: str):
+        self.pn = browser.new_page(viewport={"width": 1400, "height": 1000})
+        goto(self.pn, url, "/step_by_step")
+        self.pn.get_by_role("tab", name="Nudge one number").click()
+        wait_for_app(self.pn)
+        self.nudge_in = self.pn.locator("[data-testid=stTabPanel]:visible input[type=number]")
+        self.nudge_in.wait_for()
+        self.nudge_cell = self.pn.locator(".states tbody tr").first.locator("td").first
+        # Typing into the scrub's matrix, in a window tall enough to show the matrix and the states
+        # table together, as a person watching the states would have it (the scrub redraws only
+        # the cells on screen; one scrolled into view gets its frame then).
+        self.pm = pm = browser.new_page(viewport={"width": 1400, "height": 1400})
+        goto(pm, url, "/step_by_step")
+        pm.get_by_role("tab", name="Nudge one number").click()
+        wait_for_app(pm)
+        pm.locator(".scrub .num[data-label='x_1[1]  (I)']").wait_for()
+        self.seed = Workspace.from_example(presets.seed_example())
+        self.x11 = float(self.seed.embeddings[0, 0])
+        watched = pm.locator("[data-testid=stHtml] .states tbody td").first
+        watched.wait_for()
+        if not pm.evaluate("el => el.getBoundingClientRect().bottom <= innerHeight", watched.element_handle()):
+            raise SystemExit("the states table is below the window: the typing figures would time a cell no one sees")
+
+    def nudge(self, w: float) -> float:
+        """ms from typing ``w`` into the number box for x_1[1] (fill + Enter) to the new h_1 forward."""
+        def type_nudge():
+            self.nudge_in.fill(str(w))
+            self.nudge_in.press("Enter")
+        want = f"{np.tanh(0.5 * w + 0.09 + 0.1 + 0.1):.3f}".rstrip("0").rstrip(".")
+        ms = time_edit(self.pn, type_nudge, self.nudge_cell.inner_text, want)
+        wait_for_app(self.pn, settle_ms=50)
+        return ms
+
+    def type_matrix(self, text: str) -> float:
+        """ms from Enter in the matrix's box for x_1[1] to the frame showing the new h_1 forward."""
+        pm = self.pm
+        entry = pm.locator(".scrub .num[data-label='x_1[1]  (I)']")
+        box = pm.locator(".scrub input.edit")
+        entry.dblclick()
+        box.wait_for()
+        box.fill(text)
+        self.x11 = float(text)
+        ws = self.seed.copy()
+        ws.embeddings[0, 0] = self.x11
+        want = num(float(run(ws.model(), ws.embeddings).layers[0].fwd.h[0, 0, 0]))
+        ms = time_from_enter(pm, "[data-testid=stHtml] .states tbody td", want, lambda: box.press("Enter"))
+        wait_for_app(pm, settle_ms=50)
+        pm.locator(f".scrub[data-id='x_1[1]  (I)={self.x11!r}']").wait_for()
+        return ms
 
 
 def grid_of(page, selector=None):
@@ -103,13 +178,16 @@ def logged_rerun_ms(server: AppServer) -> list[float]:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--samples", type=int, default=15)
-    n = ap.parse_args().samples
+    ap.add_argument("--against", type=Path, help="another checkout whose Nudge tab is timed too")
+    args = ap.parse_args()
+    n = args.samples
     from playwright.sync_api import sync_playwright
-    import numpy as np
 
     os.environ["BIRNN_LOG_RERUN_MS"] = "1"
     servers = {"app": AppServer(), "editor": PageServer(ROOT / "bench/pages/floor_editor.py"),
                "number": PageServer(ROOT / "bench/pages/floor_number.py")}
+    if args.against:
+        servers["against"] = CheckoutServer(args.against.resolve())
     for s in servers.values():
         s.start()
     try:
@@ -128,49 +206,14 @@ def main():
             ed_out = pages["editor"].locator("#out")
             num_in = pages["number"].locator("input[type=number]")
             num_out = pages["number"].locator("#out")
-            pn = b.new_page(viewport={"width": 1400, "height": 1000})  # the page's "Nudge one number" path
-            goto(pn, servers["app"].url, "/step_by_step")
-            pn.get_by_role("tab", name="Nudge one number").click()
-            wait_for_app(pn)
-            nudge_in = pn.locator("[data-testid=stTabPanel]:visible input[type=number]")
-            nudge_in.wait_for()
-            nudge_cell = pn.locator(".states tbody tr").first.locator("td").first
-            # Typing into the scrub's matrix, in a window tall enough to show the matrix and the states
-            # table together, as a person watching the states would have it (the scrub redraws only
-            # the cells on screen; one scrolled into view gets its frame then).
-            pm = b.new_page(viewport={"width": 1400, "height": 1400})
-            goto(pm, servers["app"].url, "/step_by_step")
-            pm.get_by_role("tab", name="Nudge one number").click()
-            wait_for_app(pm)
-            pm.locator(".scrub .num[data-label='x_1[1]  (I)']").wait_for()
-            seed = Workspace.from_example(presets.seed_example())
-            x11 = {"value": float(seed.embeddings[0, 0])}
-            watched = pm.locator("[data-testid=stHtml] .states tbody td").first
-            watched.wait_for()
-            if not pm.evaluate("el => el.getBoundingClientRect().bottom <= innerHeight", watched.element_handle()):
-                raise SystemExit("the states table is below the window: the typing figures would time a cell no one sees")
-
-            def type_matrix(text: str) -> float:
-                """ms from Enter in the matrix's box for x_1[1] to the frame showing the new h_1 forward."""
-                entry = pm.locator(".scrub .num[data-label='x_1[1]  (I)']")
-                box = pm.locator(".scrub input.edit")
-                entry.dblclick()
-                box.wait_for()
-                box.fill(text)
-                x11["value"] = float(text)
-                ws = seed.copy()
-                ws.embeddings[0, 0] = x11["value"]
-                want = num(float(run(ws.model(), ws.embeddings).layers[0].fwd.h[0, 0, 0]))
-                ms = time_from_enter(pm, "[data-testid=stHtml] .states tbody td", want, lambda: box.press("Enter"))
-                wait_for_app(pm, settle_ms=50)
-                pm.locator(f".scrub[data-id='x_1[1]  (I)={x11['value']!r}']").wait_for()
-                return ms
+            tab = NudgeTab(b, servers["app"].url)
+            other = NudgeTab(b, servers["against"].url) if "against" in servers else None
 
             def number_enter_only(w: float) -> float:
                 """The number_input floor timed the same way: from Enter to the frame showing the new text."""
                 num_in.fill(str(w))
                 return time_from_enter(pages["number"], "#out", f"value: {np.tanh(w):.6f}", lambda: num_in.press("Enter"))
-            times = {"app": [], "editor": [], "number": [], "nudge": [], "grid": [], "off": [], "enter": []}
+            times = {k: [] for k in ("app", "editor", "number", "nudge", "grid", "off", "enter", "nudge_b", "off_b")}
             n_logged = {k: 0 for k in ("app", "editor")}
             rng = np.random.default_rng(0)
             for i in range(n + 2):  # the first two samples warm up and are dropped
@@ -189,18 +232,18 @@ def main():
                 tn = time_edit(pages["number"], type_number, num_out.inner_text, f"value: {np.tanh(w):.6f}")
                 wait_for_app(pages["number"], settle_ms=50)
 
-                def type_nudge():  # x_1[1], the default number in the nudge tab
-                    nudge_in.fill(str(w))
-                    nudge_in.press("Enter")
-                want_nudge = f"{np.tanh(0.5 * w + 0.09 + 0.1 + 0.1):.3f}".rstrip("0").rstrip(".")
-                tu = time_edit(pn, type_nudge, nudge_cell.inner_text, want_nudge)
-                wait_for_app(pn, settle_ms=50)
+                first, second = (tab, other) if i % 2 == 0 else (other, tab)  # who goes first alternates
+                t_first = first.nudge(w) if first else None  # x_1[1], the default number in the nudge tab
+                t_second = second.nudge(w) if second else None
+                tu, tu_b = (t_first, t_second) if first is tab else (t_second, t_first)
                 te2 = number_enter_only(round(float(rng.uniform(0.1, 0.9)), 4))
                 wait_for_app(pages["number"], settle_ms=50)
-                on_grid = scan_values(x11["value"], HALF_WIDTH, FRAMES)[int(rng.integers(0, FRAMES))]
-                tg = type_matrix(num(float(on_grid), VALUE_DIGITS))  # a value of the scrub's grid: its frame
+                on_grid = scan_values(tab.x11, HALF_WIDTH, FRAMES)[int(rng.integers(0, FRAMES))]
+                tg = tab.type_matrix(num(float(on_grid), VALUE_DIGITS))  # a value of the scrub's grid: its frame
                 off = round(float(rng.uniform(-0.9, 0.9)), 4) + 0.00005  # 5 decimals: never on the grid
-                to = type_matrix(f"{off:.5f}")
+                t_first = first.type_matrix(f"{off:.5f}") if first else None
+                t_second = second.type_matrix(f"{off:.5f}") if second else None
+                to, to_b = (t_first, t_second) if first is tab else (t_second, t_first)
                 if i == 1:
                     n_logged = {k: len(logged_rerun_ms(servers[k])) for k in n_logged}
                 if i >= 2:
@@ -211,12 +254,15 @@ def main():
                     times["grid"].append(tg)
                     times["off"].append(to)
                     times["enter"].append(te2)
+                    if other:
+                        times["nudge_b"].append(tu_b)
+                        times["off_b"].append(to_b)
             reruns = {k: logged_rerun_ms(servers[k])[n_logged[k]:] for k in n_logged}
             b.close()
     finally:
         for s in servers.values():
             s.stop()
-    med = {k: statistics.median(v) for k, v in times.items()}
+    med = {k: statistics.median(v) for k, v in times.items() if v}
     print(f"Edit-to-update, headless Debian chromium, {n} interleaved samples each (median ms; "
           f"cell edits include the test's own click + arrow keys + typing):")
     print(f"  floor: one number_input + text      {med['number']:8.1f}")
@@ -234,6 +280,10 @@ def main():
     print(f"Server-side script time per rerun during those edits (median ms, {len(reruns['app'])} reruns): "
           f"step page {statistics.median(reruns['app']):.1f}, data_editor floor "
           f"{statistics.median(reruns['editor']):.1f}   (goal ≤ 30 ms)")
+    if args.against:
+        print(f"Against {args.against} (its app, same samples, interleaved): 'Nudge one number' path "
+              f"{med['nudge_b']:.1f} (this checkout / that one: {med['nudge'] / med['nudge_b']:.2f}); "
+              f"an off-grid value typed into the matrix {med['off_b']:.1f} ({med['off'] / med['off_b']:.2f})")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -63,19 +63,24 @@ def classroom_url():
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}"
+    # Wait for run.py's "ready" line, never ask nginx before it: a request that reaches a worker still
+    # starting marks it down for 10 s (max_fails), and every new student then goes to the other one.
+    said: list[str] = []
+    ready = threading.Event()
+
+    def read_output() -> None:  # also drains the pipe while the tests run
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            said.append(line)
+            if line.startswith("classroom: ready."):
+                ready.set()
+
+    threading.Thread(target=read_output, daemon=True).start()
     try:
         deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
+        while not ready.wait(0.5):
             if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read() if proc.stdout else ""
-                pytest.fail(f"the classroom did not start: {out[-2000:]}", pytrace=False)
-            time.sleep(0.5)
+                pytest.fail(f"the classroom did not start: {''.join(said)[-2000:]}", pytrace=False)
         yield url
     finally:
         if proc.poll() is None:

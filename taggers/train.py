@@ -283,7 +283,7 @@ def adversarial_perturbation(loss, x, alpha: float):
     Multilingual Part-of-Speech Tagging via Adversarial Training"); padding gets none."""
     (g,) = torch.autograd.grad(loss, x, retain_graph=True)
     norm = g.norm(dim=-1, keepdim=True)
-    return (alpha * math.sqrt(x.shape[-1]) * g / norm.clamp_min(1e-12) * (norm > 0)).detach()
+    return (alpha * math.sqrt(x.shape[-1]) * g / norm.clamp_min(1e-12)).detach()  # padding: g = 0
 
 
 def batch_loss(model: TaggerNet, batch, loss_fn, alpha: float):

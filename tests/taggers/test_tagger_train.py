@@ -107,8 +107,8 @@ def test_the_adversarial_step_has_its_length_per_word_and_raises_the_loss_more_t
     assert adversarial > float(loss)
 
 
-def test_batch_loss_adds_the_adversarial_term_only_when_asked(tmp_path):
-    net, x, lengths, tags = _tiny_net_and_batch()
+def test_batch_loss_adds_the_adversarial_term_only_when_asked():
+    net, _, lengths, tags = _tiny_net_and_batch()
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
     word = torch.randint(2, 20, (3, 5))
     flat, offsets = torch.randint(1, 64, (15,)), torch.arange(15)

@@ -552,6 +552,13 @@ def summary_markdown(assets: Path) -> str:
         gap = (f"{100 * (vals['bi'] - vals['uni']):+.2f}" if vals.get("bi") is not None
                and vals.get("uni") is not None else "–")
         lines.append(f"| {label} ({n}) | {pct(b0)} | {pct(vals.get('uni'))} | {pct(vals.get('bi'))} | {gap} |")
+    lines += ["", "| tag (test, per-tag accuracy) | uni mean (%) | bi mean (%) | gap bi − uni (points) |",
+              "|---|---|---|---|"]
+    for tag in UPOS_TAGS:
+        vals = {d: c["mean_over_seeds"]["per_tag"][tag]["mean"] for d, c in cards.items()}
+        gap = (f"{100 * (vals['bi'] - vals['uni']):+.2f}" if vals.get("bi") is not None
+               and vals.get("uni") is not None else "–")
+        lines.append(f"| {tag} | {pct(vals.get('uni'))} | {pct(vals.get('bi'))} | {gap} |")
     lines += ["", "| model | total parameters | embeddings | recurrent | output | recurrent layers |",
               "|---|---|---|---|---|---|"]
     for d, c in cards.items():

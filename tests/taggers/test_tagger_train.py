@@ -8,6 +8,7 @@ torch = pytest.importorskip("torch")
 
 from taggers import tagger as tg  # noqa: E402
 from taggers import train as train_tagger  # noqa: E402
+from taggers.conllu import UPOS_TAGS  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ud_english_ewt"
 
@@ -44,6 +45,12 @@ def test_tiny_training_run_end_to_end(tmp_path):
     uni, bi = tg.load_taggers(assets)
     assert uni.direction == "uni" and bi.direction == "bi"
     assert json.loads((assets / "bi.card.json").read_text())["shipped_seed"] == 3
+    # summary.md has a per-tag row for every tag, with the means of the cards
+    summary = (assets / "summary.md").read_text()
+    assert all(f"\n| {tag} | " in summary for tag in UPOS_TAGS)
+    u, b = (json.loads((assets / f"{d}.card.json").read_text())["mean_over_seeds"]["per_tag"]["NOUN"]["mean"]
+            for d in ("uni", "bi"))
+    assert f"| NOUN | {100 * u:.2f} | {100 * b:.2f} | {100 * (b - u):+.2f} |" in summary
 
 
 def test_missing_data_dir_is_a_clear_error(tmp_path, capsys):

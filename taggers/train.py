@@ -520,6 +520,13 @@ def ship(run_dirs: list[str], out: str) -> dict:
     return summary
 
 
+def _gap(uni: float | None, bi: float | None) -> str:
+    """bi − uni in points, signed; equal means print +0.00 (rounding first: no "-0.00")."""
+    if uni is None or bi is None:
+        return "–"
+    return f"{round(100 * (bi - uni), 2) + 0.0:+.2f}"
+
+
 def summary_markdown(assets: Path) -> str:
     """Markdown tables of the shipped cards: per seed, means, gaps uni -> bi, baseline, sizes."""
     cards = {d: json.loads((assets / f"{d}.card.json").read_text(encoding="utf-8"))
@@ -549,15 +556,13 @@ def summary_markdown(assets: Path) -> str:
             n = base["groups"][g]["tokens"]
             b0 = base["groups"][g]["accuracy"]
             vals = {d: c["mean_over_seeds"]["groups"][g]["mean"] for d, c in cards.items()}
-        gap = (f"{100 * (vals['bi'] - vals['uni']):+.2f}" if vals.get("bi") is not None
-               and vals.get("uni") is not None else "–")
+        gap = _gap(vals.get("uni"), vals.get("bi"))
         lines.append(f"| {label} ({n}) | {pct(b0)} | {pct(vals.get('uni'))} | {pct(vals.get('bi'))} | {gap} |")
     lines += ["", "| tag (test, per-tag accuracy) | uni mean (%) | bi mean (%) | gap bi − uni (points) |",
               "|---|---|---|---|"]
     for tag in UPOS_TAGS:
         vals = {d: c["mean_over_seeds"]["per_tag"][tag]["mean"] for d, c in cards.items()}
-        gap = (f"{100 * (vals['bi'] - vals['uni']):+.2f}" if vals.get("bi") is not None
-               and vals.get("uni") is not None else "–")
+        gap = _gap(vals.get("uni"), vals.get("bi"))
         lines.append(f"| {tag} | {pct(vals.get('uni'))} | {pct(vals.get('bi'))} | {gap} |")
     lines += ["", "| model | total parameters | embeddings | recurrent | output | recurrent layers |",
               "|---|---|---|---|---|---|"]

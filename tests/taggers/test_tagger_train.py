@@ -138,3 +138,10 @@ def test_adversarial_training_is_recorded_in_the_card(tmp_path):
     assert card["hyperparameters"]["adversarial"] == 0.05
     assert "adversarial training on the input vectors (alpha 0.05" in card["training"]["optimizer"]
     assert "--adversarial 0.05" in card["command"]
+
+
+def test_equal_means_give_a_gap_of_plus_zero():
+    """Means equal up to float noise ('s: 99.09 for both) print +0.00, never -0.00."""
+    assert train_tagger._gap(0.9909090909090909, 0.9909090909090908) == "+0.00"
+    assert train_tagger._gap(0.5, 0.6) == "+10.00" and train_tagger._gap(0.6, 0.5) == "-10.00"
+    assert train_tagger._gap(None, 0.5) == "–"

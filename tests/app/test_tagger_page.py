@@ -61,13 +61,14 @@ def test_disagreements_are_explained(at):
     _type(at, "Book a flight to Boston")
     n = _tags(at).count('class="dis" data-model="bi"')
     assert f"**{n} disagreement" in _markdown(at)
-    # the shipped models disagree on "can" in "a can of fish" (uni AUX, bi NOUN): explained by occlusion
-    _type(at, "a can of fish")
+    # the shipped models disagree on "that" in "I know that ." (uni SCONJ, bi PRON; so do the models
+    # trained with --adversarial, which agree on "a can of fish"): explained by occlusion
+    _type(at, "I know that .")
     md = _markdown(at)
     assert _tags(at).count('class="dis" data-model="bi"') >= 1 and "**1 disagreement" in md
     assert "Without the words to its right" in md or "last word" in md
     pickers = [s for s in at.selectbox if s.label == "Plot the occlusion of"]
-    assert len(pickers) == 1 and pickers[0].options == ["can (token 2)"]
+    assert len(pickers) == 1 and pickers[0].options == ["that (token 3)"]
 
 
 def test_empty_box_long_text_and_odd_scripts(at):

@@ -58,7 +58,7 @@ class HParams:
     batch_size: int = 32
     lr: float = 2e-3
     clip: float = 5.0
-    epochs: int = 20  # what the shipped models were trained with (see their cards' "command")
+    epochs: int = 20  # the shipped models set their own (see their cards' "command")
     patience: int = 3
     ema: float = 0.0  # decay of an exponential moving average of the weights, scored and shipped; 0: off
     adversarial: float = 0.0  # alpha of adversarial training on the input vectors (alpha * sqrt(d) per word); 0: off

@@ -154,12 +154,15 @@ def test_user_text_is_escaped_in_every_element(at):
 
 def test_model_cards_record_the_command_that_trains_them():
     """Each shipped card's "command" asks for exactly the hyper-parameters, seed, device and threads
-    the card records, with paths relative to the project; the trainer's defaults are those values."""
+    the card records, with paths relative to the project; the README's training loop asks for the same."""
     pytest.importorskip("torch")  # taggers.train imports torch
     import shlex
     from dataclasses import asdict
 
     from taggers import train as tt
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("    for seed in 1 2 3; do")
+    readme_loop = " ".join(readme[start:readme.index("--ship", start)].replace("\\\n", " ").split())
     for direction in ("uni", "bi"):
         card = json.loads((ROOT / "assets" / "tagger" / f"{direction}.card.json").read_text())
         argv = shlex.split(card["command"])
@@ -172,8 +175,9 @@ def test_model_cards_record_the_command_that_trains_them():
         assert (args.direction, args.seed) == (card["direction"], card["seed"])
         assert (args.device, args.threads) == (card["training"]["device"], card["training"]["torch_threads"])
         assert args.data_dir == "../shared/data/ud_english_ewt" and args.max_sentences is None
-        defaults = tt.hparams(tt.parser().parse_args(["--direction", direction, "--out", "x"]))
-        assert (defaults.epochs, defaults.patience) == (hp.epochs, hp.patience) == (20, 3)
+        options = dict(zip(argv[3::2], argv[4::2]))  # every option of a card's command takes a value
+        for flag in sorted(options.keys() - {"--direction", "--seed", "--out"}):
+            assert f"{flag} {options[flag]}" in readme_loop, (flag, options[flag])
     # future cards: the command as run, paths made relative to the project root
     cmd = tt.command_line(["--data-dir", str(ROOT.parent / "shared" / "data" / "ud_english_ewt"),
                            "--out", str(ROOT / "tmp" / "runs" / "bi_s1"), "--seed", "1"], cwd=Path("/"))

@@ -180,7 +180,9 @@ def test_assets_are_safe_and_small():
         assert set(card["test"]["per_tag"]) == set(UPOS_TAGS)
         for k in ("device", "wall_time_seconds", "torch_version"):
             assert k in card["training"]
-    assert total < 12 * 2**20
+    # Each file is about 18.5 MB, mostly the 65,536 x 128 character n-gram table in float16 (16 MiB):
+    # the image and the clone carry both, so a bigger table must be a decision, not an accident.
+    assert total < 40 * 2**20
 
 
 def test_missing_assets_message(tmp_path):

@@ -396,10 +396,11 @@ class Tagger:
         arch = card.get("hyperparameters", {})
         self.direction = card.get("direction", "bi" if "rnn.weight_ih_l0_reverse" in arrays else "uni")
         self.cell = arch.get("cell", "lstm")
-        a = {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()}
+        a = {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items() if k != "ngram.weight"}
         try:
             self.E_word = a["word.weight"]
-            self.E_ngram = a["ngram.weight"]
+            # kept as shipped (float16: 16 MiB, not 64 as float64); rows are widened before their mean
+            self.E_ngram = np.asarray(arrays["ngram.weight"])
             layers = layers_from_torch_state_dict({k: v for k, v in a.items() if k.startswith("rnn.")},
                                                   self.cell, prefix="rnn.",
                                                   bidirectional=self.direction == "bi")
@@ -427,7 +428,7 @@ class Tagger:
             else:
                 ids = ngram_ids(word, self.vocab.ngram_buckets)
                 v = np.concatenate([self.E_word[self.vocab.word_id(word)],
-                                    self.E_ngram[list(ids)].mean(axis=0),
+                                    self.E_ngram[list(ids)].astype(np.float64).mean(axis=0),
                                     np.asarray(shape_vector(word))])
             if len(self._ngram_mean_cache) < 100_000:
                 self._ngram_mean_cache[word] = v

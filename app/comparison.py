@@ -40,8 +40,9 @@ EXAMPLES: list[tuple[str, str, int, str, str]] = [
 EXAMPLE_LABELS = [label for label, *_ in EXAMPLES]
 
 # The page opens on a sentence where the right context decides for the shipped models: at 'like'
-# uni says SCONJ (64%), bi says ADP (97%, the expected tag), and bi cut right after 'like' says
-# SCONJ (73%; ADP 23%). tests/app/test_tagger_page.py checks all three with the shipped weights.
+# uni says SCONJ (76%), bi says ADP (88%, the expected tag), and bi cut right after 'like' says
+# SCONJ (67%; ADP 30%; bench/tagger_figures.py prints these). tests/app/test_tagger_page.py checks
+# all three tags with the shipped weights.
 DEFAULT_EXAMPLE = EXAMPLE_LABELS.index("like (preposition)")
 
 

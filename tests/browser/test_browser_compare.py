@@ -302,8 +302,8 @@ def test_hostile_input_is_shown_as_text_or_refused_with_what_to_change(page, app
 def test_hostile_token_where_the_models_disagree_is_literal_in_list_chart_and_picker(page, app_server):
     """The token gets a bullet, an option in the picker and the chart title: all show it as typed."""
     open_compare(page, app_server)
-    token = 'style="font-size:90px">BIG</span'
-    type_sentence(page, '<span style="font-size:90px">BIG</span>',
+    token = 'style="font-size:90px">like</span'  # the shipped models: uni PROPN, bi NOUN (their only disagreement)
+    type_sentence(page, '<span style="font-size:90px">like</span> rain',
                   lambda: expect(page.locator("table.tags td.dis bdi").first).to_have_text(token, timeout=20_000))
     expect(page.get_by_role("listitem").filter(has_text=f"\u2068{token}\u2069 (token 3)")).to_be_visible()
     picker = page.get_by_role("combobox", name="Plot the occlusion of", exact=True)

@@ -5,10 +5,10 @@ on the test sentences; the NumPy taggers (fast path and the step-by-step engine)
 within 1e-5 on every logit of every token.
 
 The shipped weights are float16 numbers, exact in float32 and float64 alike, so torch can run
-them in float64 (``net.double()``): that is the 1e-5 reference (measured: 3.6e-14). torch's
-float32 forward, as it runs in training, differs from any float64 computation by its own
-rounding (measured max 9.4e-6 on logits of magnitude up to 25), so it is checked at 5e-5 and
-must give the same tag on every token.
+them in float64 (``net.double()``): that is the 1e-5 reference. torch's float32 forward, as it
+runs in training, differs from any float64 computation by its own rounding (about 1e-5 on the
+shipped models), so it is checked at 5e-5 and must give the same tag on every token. The test
+prints the measured differences (``pytest -s``); the README quotes them.
 """
 from pathlib import Path
 
@@ -47,7 +47,7 @@ def test_numpy_logits_match_torch_on_whole_test_set(direction):
     worst_fast = worst_engine = 0.0
     n_tokens = n_agree = 0
     net64 = torch_model(t).double()
-    worst_f32 = 0.0
+    worst_f32 = largest = 0.0
     for k, idx in enumerate(batches(len(test), lengths, 128, None)):
         word, flat, offs, shape, lens, _ = enc.batch(idx, "cpu")
         with torch.no_grad():
@@ -58,6 +58,7 @@ def test_numpy_logits_match_torch_on_whole_test_set(direction):
         mask = np.arange(fast.shape[1])[None, :] < L[:, None]
         worst_fast = max(worst_fast, float(np.abs(fast - ref)[mask].max()))
         worst_f32 = max(worst_f32, float(np.abs(fast - ref32)[mask].max()))
+        largest = max(largest, float(np.abs(ref)[mask].max()))
         n_tokens += int(mask.sum())
         n_agree += int((fast.argmax(-1) == ref32.argmax(-1))[mask].sum())
         if k % 4 == 0:  # the engine (full trace) on every fourth batch keeps the test quick
@@ -69,4 +70,5 @@ def test_numpy_logits_match_torch_on_whole_test_set(direction):
     assert worst_f32 < 5e-5, f"{direction}: max |numpy - torch float32| = {worst_f32:.2e}"
     assert n_agree == n_tokens
     print(f"\n{direction}: max |fast - torch64| = {worst_fast:.2e}, |engine - torch64| = {worst_engine:.2e}, "
-          f"|fast - torch32| = {worst_f32:.2e}, same tag on {n_agree}/{n_tokens} tokens")
+          f"|fast - torch32| = {worst_f32:.2e}, same tag on {n_agree}/{n_tokens} tokens, "
+          f"logits up to {largest:.1f} in magnitude")

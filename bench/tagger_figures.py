@@ -1,7 +1,7 @@
 """Print the README's figures that depend on the shipped taggers' weights (no timing).
 
-- the opening example of the Uni vs Bi taggers page, "It looks like rain": each tagger's tag and
-  probability at "like", and the bidirectional tagger's top two tags with the sentence cut after it;
+- the opening example of the Uni vs Bi taggers page ("It looks like rain"): each tagger's top two
+  tags at its focus word ("like"), and the bidirectional tagger's with the sentence cut after it;
 - the Context vectors table: the bank and bass pairs, cosine per layer and part, and which (layer,
   part) pairs are identical bit for bit;
 - the "deposit" bank's other uses among the reference sentences (bidirectional, layer 2 merged).
@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app import comparison as cmp  # noqa: E402
 from app import context as cx  # noqa: E402
 from taggers import tagger as tg  # noqa: E402
 
@@ -24,11 +25,13 @@ def top_two(t: tg.Tagger, tokens: list[str], i: int) -> str:
     return ", ".join(f"{t.tags[k]} {100 * probs[i, k]:.0f}%" for k in order)
 
 
-def like_example(uni: tg.Tagger, bi: tg.Tagger) -> None:
-    tokens = tg.tokenize("It looks like rain")
-    i = tokens.index("like")
-    print(f'"It looks like rain", at "like": uni {top_two(uni, tokens, i)}; bi {top_two(bi, tokens, i)}; '
-          f'bi cut after "like": {top_two(bi, tokens[:i + 1], i)}')
+def opening_example(uni: tg.Tagger, bi: tg.Tagger) -> None:
+    """The page's opening example at its focus word: both taggers, and bi with the sentence cut there."""
+    _, sentence, i, _, _ = cmp.EXAMPLES[cmp.DEFAULT_EXAMPLE]
+    tokens = tg.tokenize(sentence)
+    w = tokens[i]
+    print(f'"{sentence}", at "{w}": uni {top_two(uni, tokens, i)}; bi {top_two(bi, tokens, i)}; '
+          f'bi cut after "{w}": {top_two(bi, tokens[:i + 1], i)}')
 
 
 def rows_text(rows: list[cx.Row]) -> str:
@@ -59,7 +62,7 @@ def main() -> None:
     p.add_argument("--assets", default=str(tg.DEFAULT_ASSETS))
     args = p.parse_args()
     uni, bi = tg.load_taggers(args.assets)
-    like_example(uni, bi)
+    opening_example(uni, bi)
     context_table(uni, bi)
     other_banks(bi)
 
